@@ -1,0 +1,102 @@
+"""`build()`: the stages in order, stopping before anything is written when the content has errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import load_site_config
+from .feeds import feed_files, robots, sitemap
+from .load import read_sources, shown_path
+from .markdown import render_bodies
+from .model import BuildResult, OutputFile, Site
+from .pages import plan_pages
+from .problems import BuildFailed, Problem, Problems
+from .render import Theme, make_environment, render_pages, static_outputs
+from .resolve import resolve_site
+from .validate import validate_documents
+from .write import check_output_folder, write_site
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    content: Path
+    out: Path
+    today: dt.date
+    """"Now" for validity and publication; the real date in Asia/Shanghai unless --today says otherwise."""
+
+
+def build(options: BuildOptions) -> BuildResult:
+    started = time.perf_counter()
+    check_output_folder(options.out, options.content)
+    problems = Problems()
+    config = load_site_config(options.content, problems)
+    sources = read_sources(options.content, problems)
+    if config is None:
+        problems.raise_if_errors()
+    documents = validate_documents(sources, config, options.content, problems)
+    site = resolve_site(documents, config, options.today, problems)
+    site = render_bodies(site, problems)
+    problems.raise_if_errors()  # nothing rendered, nothing written
+
+    # everything is rendered into memory first, then written in one swap
+    theme = Theme.for_site(config.theme)
+    statics, assets = static_outputs(theme)
+    pages = plan_pages(site)
+    try:
+        html = render_pages(make_environment(theme, site, assets), pages)
+    except Exception as exc:  # a broken (custom) template is a message, not a traceback
+        raise BuildFailed([template_problem(exc)], problems.warnings) from None
+    feeds = feed_files(site)
+    outputs = html + feeds + [sitemap(site, [page.url for page in pages]), robots(site)]
+    outputs += attachment_files(site) + statics
+    _check_output_collisions(outputs)
+    write_site(outputs, options.out)
+    return BuildResult(
+        site=site,
+        files=len(outputs),
+        pages=len(html),
+        feeds=len(feeds),
+        warnings=tuple(problems.warnings),
+        seconds=time.perf_counter() - started,
+    )
+
+
+def attachment_files(site: Site) -> list[OutputFile]:
+    """Attachments are copied to the same path they have under content/, once each."""
+    seen: dict[str, OutputFile] = {}
+    for document in site.documents:
+        for attachment in document.attachments:
+            seen.setdefault(attachment.url, OutputFile(attachment.url, source=attachment.source))
+    return [seen[path] for path in sorted(seen)]
+
+
+def _check_output_collisions(outputs: list[OutputFile]) -> None:
+    paths: dict[str, int] = {}
+    for output in outputs:
+        paths[output.path] = paths.get(output.path, 0) + 1
+    clashes = sorted(path for path, count in paths.items() if count > 1)
+    if clashes:
+        problems = [
+            Problem(path, 0, "两个输出文件的路径相同（附件与页面或其他附件重名）。", "给附件或文档换一个文件名。") for path in clashes
+        ]
+        raise BuildFailed(problems, [])
+
+
+def template_problem(exc: Exception) -> Problem:
+    """Where in which template rendering failed: the innermost template frame of the traceback."""
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "模板"
+    line = getattr(exc, "lineno", 0) or 0
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".xml", ".j2")):
+            name, line = frame.filename, frame.lineno or 0
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return Problem(
+        shown_path(Path(str(name))) if name != "模板" else name,
+        line,
+        f"主题模板出错：{message}",
+        "检查主题模板中这一行的写法；如果是自定义模板，可先删除它以使用默认主题。",
+    )

@@ -1,0 +1,224 @@
+"""The `govsite` command: build, serve, new; printing problems and the summary; exit codes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import http.server
+import sys
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+
+from . import __version__
+from .build import BuildOptions, build
+from .config import load_site_config
+from .load import shown_path
+from .problems import BuildFailed, Problems, format_report, summary_line
+from .write import UnsafeOutput
+
+CHINA_TZ = ZoneInfo("Asia/Shanghai")
+
+EXIT_CONTENT_ERRORS = 1
+EXIT_USAGE = 2
+
+
+def today_in_china() -> dt.date:
+    return dt.datetime.now(CHINA_TZ).date()
+
+
+class DateParam(click.ParamType):
+    name = "YYYY-MM-DD"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            self.fail(f"“{value}”不是日期，请写成 2024-05-01 的形式。", param, ctx)
+
+
+content_option = click.option(
+    "--content", type=click.Path(path_type=Path), default=Path("content"), show_default=True, help="内容目录（含 site.yaml）。"
+)
+out_option = click.option("--out", type=click.Path(path_type=Path), default=Path("build"), show_default=True, help="输出目录。")
+today_option = click.option(
+    "--today", type=DateParam(), default=None, help="按这一天计算有效性和发布（默认：北京时间今天）。"
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", "-V", prog_name="govsite", message="%(prog)s %(version)s")
+def main() -> None:
+    """govsite：把 Markdown 文件生成政府信息公开网站。"""
+
+
+@main.command("build")
+@content_option
+@out_option
+@today_option
+def build_command(content: Path, out: Path, today: dt.date | None) -> None:
+    """构建网站：读取内容目录，检查所有文件，生成到输出目录。"""
+    run_build(content, out, today)
+
+
+def run_build(content: Path, out: Path, today: dt.date | None) -> None:
+    if not content.is_dir():
+        click.echo(f"找不到内容目录 {content}。请在网站项目的根目录运行，或用 --content 指定内容目录。", err=True)
+        sys.exit(EXIT_USAGE)
+    options = BuildOptions(content=content, out=out, today=today or today_in_china())
+    try:
+        result = build(options)
+    except UnsafeOutput as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_USAGE)
+    except BuildFailed as failed:
+        click.echo(format_report(failed.errors, failed.warnings), err=True)
+        click.echo("", err=True)
+        click.echo(summary_line(failed.errors, shown_path(out) + "/"), err=True)
+        sys.exit(EXIT_CONTENT_ERRORS)
+    if result.warnings:
+        click.echo(format_report([], list(result.warnings)), err=True)
+    site = result.site
+    held = f"，{len(site.held_back)} 篇未到发布日期" if site.held_back else ""
+    drafts = f"，{len(site.drafts)} 篇草稿未发布" if site.drafts else ""
+    warned = f"，{len(result.warnings)} 条警告" if result.warnings else ""
+    click.echo(
+        f"构建完成：{len(site.documents)} 篇文件{held}{drafts}；{result.pages} 个页面，{result.feeds} 个订阅源"
+        f"{warned}；用时 {result.seconds:.1f} 秒 → {shown_path(out)}/"
+    )
+    if site.next_change:
+        click.echo(f"下次内容自动变化：{site.next_change.date.isoformat()}（{site.next_change.reason}），请在这一天重新构建。")
+
+
+@main.command("serve")
+@content_option
+@out_option
+@today_option
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
+@click.option("--port", default=8000, show_default=True, type=int, help="端口。")
+@click.option("--no-build", is_flag=True, help="不先构建，直接预览输出目录。")
+def serve_command(content: Path, out: Path, today: dt.date | None, host: str, port: int, no_build: bool) -> None:
+    """构建网站，然后在本机预览（浏览器打开显示的地址）。"""
+    if not no_build:
+        run_build(content, out, today)
+    if not out.is_dir():
+        click.echo(f"输出目录 {out} 不存在，请先运行 govsite build。", err=True)
+        sys.exit(EXIT_USAGE)
+    handler = functools.partial(_QuietHandler, directory=str(out))
+    try:
+        server = http.server.ThreadingHTTPServer((host, port), handler)
+    except OSError as exc:
+        click.echo(f"无法在 {host}:{port} 启动预览：{exc.strerror}。可用 --port 换一个端口。", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"预览地址：http://{host}:{server.server_port}/  （按 Ctrl+C 停止）")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("已停止预览。")
+    finally:
+        server.server_close()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """Serves the built site as a static host would, with its 404 page."""
+
+    def send_error(self, code, message=None, explain=None):
+        page = Path(self.directory) / "404.html"
+        if code == 404 and page.is_file():
+            body = page.read_bytes()
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(body)
+            return
+        super().send_error(code, message, explain)
+
+    def log_message(self, format, *args):  # keep the terminal for build messages
+        pass
+
+
+NEW_TEMPLATE = """---
+title: "{title}"
+category: "{category}"
+issuer: "{issuer}"
+date: "{date}"
+# doc_number: "青政发〔{year}〕1号"       # 文号（可选）
+# index_number: "{org_code}/{year}-00001"  # 索引号（可选，全站唯一，发布后不要改）
+# written_date: "{date}"                  # 成文日期（可选）
+# expiry: "{next_year}-12-31"             # 有效期至（可选，过期后自动显示“失效”）
+# summary: "一句话概述文件内容"             # 内容概述（可选）
+# keywords: ["关键词1", "关键词2"]          # 主题词（可选）
+---
+
+（在这里写正文。段落之间空一行；小标题用 ## 开头；表格用 | 分隔。）
+"""
+
+
+@main.command("new")
+@click.argument("path", type=click.Path(path_type=Path))
+@content_option
+@click.option("--title", help="标题。")
+@click.option("--category", help="栏目路径，如 政策文件/县政府文件。")
+@click.option("--issuer", help="发布机构（site.yaml 的 issuers 之一）。")
+@click.option("--date", "date_", type=DateParam(), default=None, help="发布日期（默认今天）。")
+def new_command(path: Path, content: Path, title: str | None, category: str | None, issuer: str | None, date_: dt.date | None) -> None:
+    """新建一篇文件：PATH 是内容目录中的路径，如 zcwj/2026/qzf-2026-1.md。"""
+    problems = Problems()
+    config = load_site_config(content, problems)
+    if config is None:
+        click.echo(format_report(problems.errors, []), err=True)
+        sys.exit(EXIT_CONTENT_ERRORS)
+    if path.suffix != ".md":
+        path = path.with_suffix(".md")
+    target = path if content in path.parents else content / path
+    if target.exists():
+        click.echo(f"{shown_path(target)} 已经存在，没有覆盖。请换一个文件名。", err=True)
+        sys.exit(EXIT_USAGE)
+    interactive = sys.stdin.isatty()
+    categories = [c.key for c in config.all_categories()]
+    issuers = [i.name for i in config.issuers]
+    title = title or _ask_title(interactive)
+    category = category or _choose(interactive, "栏目", categories)
+    issuer = issuer or _choose(interactive, "发布机构", issuers)
+    if category not in categories:
+        click.echo(f"栏目“{category}”不在 site.yaml 中。可选：\n  " + "\n  ".join(categories), err=True)
+        sys.exit(EXIT_USAGE)
+    if issuer not in issuers:
+        click.echo(f"发布机构“{issuer}”不在 site.yaml 中。可选：\n  " + "\n  ".join(issuers), err=True)
+        sys.exit(EXIT_USAGE)
+    day = date_ or today_in_china()
+    text = NEW_TEMPLATE.format(
+        title=title.replace('"', "“"),
+        category=category,
+        issuer=issuer,
+        date=day.isoformat(),
+        year=day.year,
+        next_year=day.year + 1,
+        org_code=config.org_code or "机构代码",
+    )
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    click.echo(f"已创建 {shown_path(target)}。编辑正文后运行 govsite build 查看效果。")
+
+
+def _ask_title(interactive: bool) -> str:
+    if not interactive:
+        click.echo("请用 --title 指定标题。", err=True)
+        sys.exit(EXIT_USAGE)
+    return click.prompt("标题").strip()
+
+
+def _choose(interactive: bool, what: str, choices: list[str]) -> str:
+    if not interactive:
+        option = {"栏目": "category", "发布机构": "issuer"}[what]
+        click.echo(f"请用 --{option} 指定{what}。可选：\n  " + "\n  ".join(choices), err=True)
+        sys.exit(EXIT_USAGE)
+    for number, choice in enumerate(choices, 1):
+        click.echo(f"  {number:>2}. {choice}")
+    number = click.prompt(f"{what}（输入编号）", type=click.IntRange(1, len(choices)))
+    return choices[number - 1]

@@ -1,0 +1,288 @@
+"""Every HTML page as data (`Page`): documents, the 政府信息公开目录 lists, home, search, 404."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+from .model import Category, Document, Page, Site
+
+LATEST_ON_HOME = 10
+
+
+@dataclass(frozen=True)
+class Crumb:
+    url: str | None
+    title: str
+
+
+@dataclass(frozen=True)
+class PageLink:
+    """One entry of numbered pagination; `url` None for the gap (…)."""
+
+    number: int | None
+    url: str | None
+    current: bool = False
+
+
+@dataclass(frozen=True)
+class Pager:
+    """Where a list page sits among its pages. Always at least one page (the first), even empty."""
+
+    number: int
+    count: int
+    links: tuple[PageLink, ...]
+    previous: str | None
+    next: str | None
+    first_index: int
+    """1-based position of the first row on this page, for the "第 21–40 条" line."""
+    total: int
+
+
+@dataclass(frozen=True)
+class TreeNode:
+    """A category with its document count and children, for the home page and the catalogue."""
+
+    category: Category
+    count: int
+    children: tuple["TreeNode", ...]
+
+
+def page_url(base: str, number: int) -> str:
+    return base if number == 1 else f"{base}page/{number}/"
+
+
+def paginate(base: str, items: tuple, size: int) -> Iterator[tuple[tuple, Pager]]:
+    """Split `items` into pages of `size`; page 1 lives at `base`, page N at `base`page/N/."""
+    count = max(1, -(-len(items) // size))
+    for number in range(1, count + 1):
+        shown = _visible_numbers(number, count)
+        links = []
+        previous_number = 0
+        for n in shown:
+            if n - previous_number > 1:
+                links.append(PageLink(None, None))
+            links.append(PageLink(n, page_url(base, n), n == number))
+            previous_number = n
+        start = (number - 1) * size
+        yield items[start : start + size], Pager(
+            number=number,
+            count=count,
+            links=tuple(links),
+            previous=page_url(base, number - 1) if number > 1 else None,
+            next=page_url(base, number + 1) if number < count else None,
+            first_index=start + 1,
+            total=len(items),
+        )
+
+
+def _visible_numbers(current: int, count: int) -> list[int]:
+    """First, last, and two either side of the current page: enough to jump, short on a phone."""
+    wanted = {1, count, *range(current - 2, current + 3)}
+    return sorted(n for n in wanted if 1 <= n <= count)
+
+
+def category_tree(site: Site) -> tuple[TreeNode, ...]:
+    def node(category: Category) -> TreeNode:
+        return TreeNode(category, len(site.by_category[category.key]), tuple(node(c) for c in category.children))
+
+    return tuple(node(root) for root in site.config.categories)
+
+
+def crumbs_for_category(category: Category, site: Site) -> list[Crumb]:
+    crumbs = [Crumb("", "首页"), Crumb("gk/", "政府信息公开目录")]
+    for depth in range(1, category.depth + 1):
+        ancestor = site.config.categories_by_key["/".join(category.names[:depth])]
+        crumbs.append(Crumb(ancestor.url, ancestor.name))
+    return crumbs
+
+
+def plan_pages(site: Site) -> list[Page]:
+    """All pages of the site, in a fixed order."""
+    pages: list[Page] = []
+    pages.append(home_page(site))
+    pages.extend(catalogue_pages(site))
+    for category in site.config.all_categories():
+        pages.extend(category_pages(category, site))
+    pages.extend(issuer_pages(site))
+    pages.extend(year_pages(site))
+    pages.extend(document_page(document, site) for document in site.documents)
+    pages.append(Page("search/", "search.html", {"title": "站内搜索", "column": "站内搜索", "crumbs": [Crumb("", "首页"), Crumb(None, "站内搜索")]}))
+    pages.append(Page("404.html", "404.html", {"title": "页面不存在"}))
+    return pages
+
+
+def home_page(site: Site) -> Page:
+    return Page(
+        "",
+        "home.html",
+        {
+            "title": site.config.title,
+            "latest": site.documents[:LATEST_ON_HOME],
+            "tree": category_tree(site),
+            "issuers": _issuer_counts(site),
+            "years": _year_counts(site),
+            "column": "首页",
+        },
+        inputs=("*",),
+    )
+
+
+def catalogue_pages(site: Site) -> list[Page]:
+    pages = []
+    base = "gk/"
+    for rows, pager in paginate(base, site.documents, site.config.page_size):
+        pages.append(
+            Page(
+                page_url(base, pager.number),
+                "catalogue.html",
+                {
+                    "title": "政府信息公开目录",
+                    "heading": "政府信息公开目录",
+                    "column": "政府信息公开目录",
+                    "tree": category_tree(site),
+                    "rows": rows,
+                    "pager": pager,
+                    "crumbs": [Crumb("", "首页"), Crumb(None, "政府信息公开目录")],
+                },
+                inputs=("*",),
+            )
+        )
+    return pages
+
+
+def category_pages(category: Category, site: Site) -> list[Page]:
+    documents = site.by_category[category.key]
+    crumbs = crumbs_for_category(category, site)
+    children = tuple(TreeNode(c, len(site.by_category[c.key]), ()) for c in category.children)
+    root = site.config.categories_by_key[category.names[0]]
+    pages = []
+    for rows, pager in paginate(category.url, documents, site.config.page_size):
+        pages.append(
+            Page(
+                page_url(category.url, pager.number),
+                "list.html",
+                {
+                    "title": category.name,
+                    "heading": category.name,
+                    "column": category.name,
+                    "category": category,
+                    "children": children,
+                    "rows": rows,
+                    "pager": pager,
+                    "crumbs": crumbs[:-1] + [Crumb(None, category.name)],
+                    "feed": (f"{root.url}feed.xml", f"{root.name} 订阅"),
+                },
+                inputs=tuple(d.source for d in rows),
+            )
+        )
+    return pages
+
+
+def _issuer_counts(site: Site) -> list[tuple]:
+    return [(issuer, len(site.by_issuer[issuer.name])) for issuer in site.config.issuers if site.by_issuer[issuer.name]]
+
+
+def _year_counts(site: Site) -> list[tuple[int, int]]:
+    return [(year, len(documents)) for year, documents in site.by_year.items()]
+
+
+def issuer_pages(site: Site) -> list[Page]:
+    pages = [
+        Page(
+            "jigou/",
+            "index_list.html",
+            {
+                "title": "按发布机构浏览",
+                "heading": "按发布机构浏览",
+                "column": "按发布机构浏览",
+                "entries": [(issuer.url, issuer.name, count) for issuer, count in _issuer_counts(site)],
+                "crumbs": [Crumb("", "首页"), Crumb("gk/", "政府信息公开目录"), Crumb(None, "按发布机构浏览")],
+            },
+            inputs=("*",),
+        )
+    ]
+    for issuer, _count in _issuer_counts(site):
+        documents = site.by_issuer[issuer.name]
+        for rows, pager in paginate(issuer.url, documents, site.config.page_size):
+            pages.append(
+                Page(
+                    page_url(issuer.url, pager.number),
+                    "list.html",
+                    {
+                        "title": issuer.name,
+                        "heading": f"{issuer.name}发布的信息",
+                        "column": issuer.name,
+                        "rows": rows,
+                        "pager": pager,
+                        "crumbs": [Crumb("", "首页"), Crumb("gk/", "政府信息公开目录"), Crumb("jigou/", "按发布机构浏览"), Crumb(None, issuer.name)],
+                        "feed": (f"{issuer.url}feed.xml", f"{issuer.name} 订阅"),
+                    },
+                    inputs=tuple(d.source for d in rows),
+                )
+            )
+    return pages
+
+
+def year_pages(site: Site) -> list[Page]:
+    pages = [
+        Page(
+            "nian/",
+            "index_list.html",
+            {
+                "title": "按年份浏览",
+                "heading": "按年份浏览",
+                "column": "按年份浏览",
+                "entries": [(f"nian/{year}/", f"{year}年", count) for year, count in _year_counts(site)],
+                "crumbs": [Crumb("", "首页"), Crumb("gk/", "政府信息公开目录"), Crumb(None, "按年份浏览")],
+            },
+            inputs=("*",),
+        )
+    ]
+    for year, documents in site.by_year.items():
+        base = f"nian/{year}/"
+        for rows, pager in paginate(base, documents, site.config.page_size):
+            pages.append(
+                Page(
+                    page_url(base, pager.number),
+                    "list.html",
+                    {
+                        "title": f"{year}年发布的信息",
+                        "heading": f"{year}年发布的信息",
+                        "column": f"{year}年",
+                        "rows": rows,
+                        "pager": pager,
+                        "crumbs": [Crumb("", "首页"), Crumb("gk/", "政府信息公开目录"), Crumb("nian/", "按年份浏览"), Crumb(None, f"{year}年")],
+                    },
+                    inputs=tuple(d.source for d in rows),
+                )
+            )
+    return pages
+
+
+def document_page(document: Document, site: Site) -> Page:
+    category = site.config.categories_by_key[document.category]
+    issuer = site.config.issuers_by_name[document.issuer]
+    root = site.config.categories_by_key[category.names[0]]
+    crumbs = crumbs_for_category(category, site) + [Crumb(None, document.title)]
+    return Page(
+        document.url,
+        "document.html",
+        {
+            "title": document.title,
+            "column": category.name,
+            "document": document,
+            "category": category,
+            "issuer": issuer,
+            "co_issuers": [site.config.issuers_by_name[name] for name in document.co_issuers],
+            "crumbs": crumbs,
+            "feed": (f"{root.url}feed.xml", f"{root.name} 订阅"),
+            "description": document.summary or _excerpt(document.text),
+        },
+        inputs=(document.source,),
+    )
+
+
+def _excerpt(text: str, limit: int = 120) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"

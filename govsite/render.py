@@ -1,0 +1,113 @@
+"""The Jinja2 environment (autoescape, StrictUndefined, theme override) and Page → bytes."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import jinja2
+
+from .markdown import href
+from .model import OutputFile, Page, Site
+
+PACKAGE_THEME = Path(__file__).parent / "themes" / "default"
+"""Where the default theme is inside an installed wheel (pyproject's force-include)."""
+CHECKOUT_THEME = Path(__file__).parent.parent / "themes" / "default"
+"""Where it is in a source checkout or an editable install."""
+
+
+def default_theme() -> Path:
+    return PACKAGE_THEME if PACKAGE_THEME.is_dir() else CHECKOUT_THEME
+
+
+@dataclass(frozen=True)
+class Theme:
+    """The theme folders in order of precedence: the site's own first, then the default."""
+
+    folders: tuple[Path, ...]
+
+    @classmethod
+    def for_site(cls, site_theme: Path | None) -> "Theme":
+        folders = (site_theme, default_theme()) if site_theme else (default_theme(),)
+        return cls(tuple(folders))
+
+    def static_files(self) -> dict[str, Path]:
+        """Static file name (relative, with /) → the file that wins, site theme over default."""
+        found: dict[str, Path] = {}
+        for folder in reversed(self.folders):
+            static = folder / "static"
+            if static.is_dir():
+                for path in sorted(static.rglob("*")):
+                    if path.is_file():
+                        found[path.relative_to(static).as_posix()] = path
+        return dict(sorted(found.items()))
+
+
+def fingerprinted(name: str, data: bytes) -> str:
+    """`style.css` → `static/style.1a2b3c4d.css`: a new name whenever the bytes change, so the
+    files can be cached for a year (netlify.toml) and a page never meets a stale stylesheet."""
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    stem, dot, suffix = name.rpartition(".")
+    return f"static/{stem}.{digest}.{suffix}" if dot else f"static/{name}.{digest}"
+
+
+def static_outputs(theme: Theme) -> tuple[list[OutputFile], dict[str, str]]:
+    """The theme's static files under fingerprinted names, and name → output path for templates."""
+    outputs, names = [], {}
+    for name, path in theme.static_files().items():
+        target = fingerprinted(name, path.read_bytes())
+        names[name] = target
+        outputs.append(OutputFile(target, source=path))
+    return outputs, names
+
+
+def make_environment(theme: Theme, site: Site, assets: dict[str, str]) -> jinja2.Environment:
+    loaders = [jinja2.FileSystemLoader(str(folder / "templates")) for folder in theme.folders]
+    default_loader = jinja2.FileSystemLoader(str(default_theme() / "templates"))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader([*loaders, jinja2.PrefixLoader({"default": default_loader})]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    config = site.config
+    base_path = config.base_path
+
+    def asset(name: str) -> str:
+        if name not in assets:
+            raise jinja2.TemplateError(f"主题中没有静态文件 static/{name}")
+        return base_path + assets[name]
+
+    env.filters["href"] = lambda url: href(base_path, url)
+    env.filters["absolute"] = lambda url: config.base_url + quote(url, safe="/#")
+    env.filters["filesize"] = filesize
+    env.filters["cn_date"] = lambda d: f"{d.year}年{d.month:02d}月{d.day:02d}日" if d else ""
+    env.globals.update(site=config, today=site.today, asset=asset, site_feed=("feed.xml", f"{config.title} 订阅"))
+    return env
+
+
+def filesize(size: int) -> str:
+    if size < 1024:
+        return f"{size} 字节"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
+
+
+def output_path(url: str) -> str:
+    """`zcwj/2024/x/` → `zcwj/2024/x/index.html`; a URL naming a file stays as it is."""
+    return url + "index.html" if url == "" or url.endswith("/") else url
+
+
+def render_page(env: jinja2.Environment, page: Page) -> OutputFile:
+    template = env.get_template(page.template)
+    html = template.render(page=page, url=page.url, **page.context)
+    return OutputFile(output_path(page.url), html.encode("utf-8"))
+
+
+def render_pages(env: jinja2.Environment, pages: list[Page]) -> list[OutputFile]:
+    return [render_page(env, page) for page in pages]
