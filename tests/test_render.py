@@ -1,0 +1,61 @@
+"""Themes: a site overrides one template or static file; everything else comes from the default."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import MINIMAL_SITE_YAML, build_content, document, make_content, write_files
+from govsite.problems import BuildFailed
+
+
+def themed_site(tmp_path, theme_files):
+    content = make_content(tmp_path, {"zcwj/a.md": document(title="关于测试的通知")}, MINIMAL_SITE_YAML + 'theme: "county"\n')
+    write_files(tmp_path / "county", theme_files)
+    return build_content(content, tmp_path / "build")
+
+
+def test_a_site_template_extends_the_default_one_and_overrides_a_block(tmp_path):
+    site = themed_site(tmp_path, {
+        "templates/document.html": '{% extends "default/document.html" %}\n'
+                                   '{% block main %}<p class="county">本县定制</p>{{ super() }}{% endblock %}\n',
+    })
+    page = site.html("zcwj/a/")
+    assert page.xpath("string(//p[@class='county'])") == "本县定制"
+    assert page.xpath("string(//h1)") == "关于测试的通知"  # the default block still renders
+    assert not site.html("").xpath("//p[@class='county']")  # other templates untouched
+
+
+def test_a_site_static_file_replaces_the_default_one_of_the_same_name(tmp_path):
+    site = themed_site(tmp_path, {"static/style.css": "body { color: #000; }\n"})
+    [css] = site.out.glob("static/style.*.css")
+    assert css.read_text() == "body { color: #000; }\n"
+    assert site.html("").xpath("//link[@rel='stylesheet']/@href") == ["/" + css.relative_to(site.out).as_posix()]
+
+
+def test_static_files_are_named_by_their_content_hash(tmp_path):
+    first = themed_site(tmp_path / "a", {"static/style.css": "body { color: #000; }\n"})
+    second = themed_site(tmp_path / "b", {"static/style.css": "body { color: #111; }\n"})
+    names = [sorted(p.name for p in s.out.glob("static/style.*.css")) for s in (first, second)]
+    assert names[0] != names[1]
+
+
+def test_a_broken_site_template_is_reported_with_its_file_and_line_not_a_traceback(tmp_path):
+    with pytest.raises(BuildFailed) as failed:
+        themed_site(tmp_path, {"templates/document.html": '{% extends "default/document.html" %}\n{% block main %}{{ no_such_thing }}{% endblock %}\n'})
+    [problem] = failed.value.errors
+    assert problem.path.endswith("county/templates/document.html")
+    assert problem.line == 2
+    assert "no_such_thing" in problem.message
+    assert not (tmp_path / "build").exists()
+
+
+def test_titles_and_metadata_are_escaped_everywhere_they_appear(build_site):
+    title = '<script>alert("t")</script>&amp;'
+    site = build_site({"zcwj/a.md": document(title=title.replace('"', '\\"'), doc_number="<b>青政发</b>", summary="<i>概述</i>")})
+    raw = (site.out / "zcwj/a/index.html").read_text()
+    assert "<script>alert" not in raw and "<b>青政发" not in raw and "<i>概述" not in raw
+    page = site.html("zcwj/a/")
+    assert page.xpath("string(//h1)") == title
+    assert page.xpath("//script") == []
+    feed = (site.out / "feed.xml").read_text()
+    assert "<script>" not in feed and "&lt;script&gt;" in feed
