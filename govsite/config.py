@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from pypinyin import lazy_pinyin
 
-from .load import YamlProblem, decode, parse_yaml, shown_path
+from .load import YamlProblem, decode, parse_yaml, read_bytes, shown_path
 from .model import Category, Issuer, Office, SiteConfig, YamlValue
 from .problems import Problems, did_you_mean
 
@@ -68,7 +68,8 @@ def load_site_config(content: Path, problems: Problems, project_root: Path | Non
             "（可复制示例站点 content/site.yaml 修改）。",
         )
         return None
-    text = decode(path.read_bytes(), shown, problems)
+    data = read_bytes(path, shown, problems)
+    text = decode(data, shown, problems) if data is not None else None
     if text is None:
         return None
     try:
@@ -163,7 +164,7 @@ class _Reader:
         if value is None or value.value is None:
             if required:
                 line = value.line if value else 0
-                self.problems.error(self.shown, line, f"缺少必填项 {key}（{what.split('，')[0]}）。", f"在 {SITE_FILE} 中加上 {what}。")
+                self.problems.error(self.shown, line, f"缺少必填项 {key}（{what.split('，')[0]}）。", f"在 {SITE_FILE} 中加上{what}。")
             return ""
         if value.kind != "scalar":
             self.problems.error(self.shown, value.line, f"{key} 应该是一段文字，而不是列表或键值。", f"写成 {key}: \"…\"。")
@@ -178,9 +179,7 @@ def _issuers(data: dict[str, YamlValue], reader: _Reader) -> list[Issuer]:
     value = data.get("issuers")
     example = "issuers:\n      - \"青山县人民政府\"\n      - \"青山县财政局\""
     if value is None or value.kind != "list" or not value.value:
-        line = value.line if value else 0
-        what = "缺少 issuers（发布机构名单）" if value is None else "issuers 应该是发布机构名称的列表"
-        reader.error(line, f"{what}。", f"在 {SITE_FILE} 中写上：\n    {example}")
+        reader.error(value.line if value else 0, _list_problem("issuers", "发布机构名单", value), f"在 {SITE_FILE} 中写上：\n    {example}")
         return []
     issuers: list[Issuer] = []
     seen: dict[str, str] = {}
@@ -214,13 +213,22 @@ def _issuers(data: dict[str, YamlValue], reader: _Reader) -> list[Issuer]:
     return issuers
 
 
+def _list_problem(key: str, what: str, value: YamlValue | None) -> str:
+    """Why a required list is unusable: missing, empty, or written as something else."""
+    if value is None:
+        return f"缺少 {key}（{what}）。"
+    if value.value is None or value.kind == "list":
+        return f"{key}（{what}）下面没有任何一项。"
+    if value.kind == "mapping":
+        return f"{key}（{what}）写成了“键: 值”，应该是列表：每一项单独一行，以 - 开头。"
+    return f"{key}（{what}）写成了一段文字“{value.value}”，应该是列表：每一项单独一行，以 - 开头。"
+
+
 def _categories(data: dict[str, YamlValue], reader: _Reader) -> list[Category]:
     value = data.get("categories")
     example = "categories:\n      - name: \"政策文件\"\n        slug: \"zcwj\"\n        children:\n          - name: \"县政府文件\""
     if value is None or value.kind != "list" or not value.value:
-        line = value.line if value else 0
-        what = "缺少 categories（政府信息公开目录的栏目）" if value is None else "categories 应该是栏目的列表"
-        reader.error(line, f"{what}。", f"在 {SITE_FILE} 中写上：\n    {example}")
+        reader.error(value.line if value else 0, _list_problem("categories", "政府信息公开目录的栏目", value), f"在 {SITE_FILE} 中写上：\n    {example}")
         return []
     return _category_nodes(value.value, (), (), reader)
 

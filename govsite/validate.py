@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from .model import Attachment, Document, SiteConfig, SourceFile, YamlValue
-from .problems import Problems, did_you_mean, nearest
+from .problems import Problems, nearest
 
 
 class FieldError(Exception):
@@ -57,20 +57,22 @@ _LOOSE_DATE_RE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1
 
 def date(key: str, value: YamlValue, ctx: Context) -> dt.date:
     raw = unicodedata.normalize("NFKC", _scalar(key, value, "一个日期"))
-    example = "例如 2024-05-01（年-月-日，月和日都写两位）"
+    form = "年-月-日，月和日都写两位，例如 2024-05-01"
     match = _DATE_RE.match(raw)
     loose = match or _LOOSE_DATE_RE.match(raw)
     if not loose:
-        raise FieldError(f"“{key}”（{raw or '空'}）不是日期。", f"写成 {key}: {example}。")
+        raise FieldError(f"“{key}”（{raw or '空'}）不是日期，应写成{form}。", f"改成 {key}: 2024-05-01 这样的具体日期。")
     year, month, day = (int(part) for part in loose.groups())
     try:
         parsed = dt.date(year, month, day)
     except ValueError:
         if 1 <= month <= 12:
-            raise FieldError(f"“{key}”（{raw}）是不存在的日期：{year}年{month}月没有{day}日。", f"改成正确的日期，{example}。")
-        raise FieldError(f"“{key}”（{raw}）是不存在的日期：没有{month}月。", f"改成正确的日期，{example}。")
+            wrong = f"{year}年{month}月没有{day}日"
+        else:
+            wrong = f"没有{month}月"
+        raise FieldError(f"“{key}”（{raw}）是不存在的日期：{wrong}。", f"核对原件，改成正确的日期（{form}）。")
     if not match:
-        raise FieldError(f"“{key}”（{raw}）的写法不对。", f"写成 {key}: {parsed.isoformat()}。")
+        raise FieldError(f"“{key}”（{raw}）的写法不对：日期要写成{form}。", f"写成 {key}: {parsed.isoformat()}。")
     return parsed
 
 
@@ -96,30 +98,41 @@ def category(key: str, value: YamlValue, ctx: Context) -> str:
     keys = list(ctx.config.categories_by_key)
     # a bare leaf name is a common shortcut: point to its full path
     full = [k for k in keys if k.split("/")[-1] == path]
-    hint = f"应写完整路径“{full[0]}”。" if len(full) == 1 else did_you_mean(path, keys)
-    raise FieldError(
-        f"栏目“{raw}”不在 site.yaml 的 categories 中。{hint}",
-        "从 site.yaml 的栏目中选一个，用 / 连接各级名称，例如 " + (f"\"{full[0]}\"" if full else f"\"{keys[0]}\"") + "。",
-    )
+    if len(full) == 1:
+        hint, example = f"应写完整路径“{full[0]}”。", full[0]
+    elif full:
+        hint, example = f"有 {len(full)} 个栏目都叫“{path}”：{'、'.join(full)}，请写完整路径。", full[0]
+    else:
+        example = nearest(path, keys) or ""
+        hint = f"是不是“{example}”？" if example else ""
+    fix = "从 site.yaml 的 categories 中选一个栏目，用 / 连接各级名称"
+    fix += f"，例如 {key}: \"{example}\"。" if example else f"；可选的有：{'、'.join(keys)}。"
+    raise FieldError(f"栏目“{raw}”不在 site.yaml 的 categories 中。{hint}", fix)
 
 
 def issuer(key: str, value: YamlValue, ctx: Context) -> str:
     name = text(key, value, ctx)
-    return _known_issuer(key, name, ctx)
+    return _known_issuer("发布机构", name, ctx)
 
 
-def _known_issuer(key: str, name: str, ctx: Context) -> str:
+def _known_issuer(what: str, name: str, ctx: Context, line: int | None = None) -> str:
     if name in ctx.config.issuers_by_name:
         return name
+    guess = nearest(name, ctx.config.issuers_by_name)
     raise FieldError(
-        f"发布机构“{name}”不在 site.yaml 的 issuers 中。{did_you_mean(name, ctx.config.issuers_by_name)}",
-        "改成 issuers 中的机构全称；如果这是新的机构，先把它加到 site.yaml 的 issuers 列表中。",
+        f"{what}“{name}”不在 site.yaml 的 issuers 中。" + (f"是不是“{guess}”？" if guess else ""),
+        (f"改成“{guess}”，或其他 issuers 中的机构全称" if guess else "改成 issuers 中的机构全称")
+        + "；如果这是新的机构，先把它加到 site.yaml 的 issuers 列表中。",
+        line,
     )
 
 
 def issuer_list(key: str, value: YamlValue, ctx: Context) -> tuple[str, ...]:
-    names = text_list(key, value, ctx)
-    return tuple(_known_issuer(key, name, ctx) for name in names)
+    """联合发文机关: each must be a known issuer; the message points at the wrong item's line."""
+    if value.kind != "list":
+        return tuple(_known_issuer("联合发文机关", name, ctx) for name in text_list(key, value, ctx))
+    text_list(key, value, ctx)  # every item is text
+    return tuple(_known_issuer("联合发文机关", item.value.strip(), ctx, item.line) for item in value.value)
 
 
 VALIDITY_CHOICES = ("失效", "废止")
@@ -194,9 +207,9 @@ class Field:
 
 FIELDS: dict[str, Field] = {
     "title": Field(title_text, True, label="标题"),
-    "category": Field(category, True, label="栏目（site.yaml 中栏目的路径，如 政策文件/部门文件）"),
-    "issuer": Field(issuer, True, label="发布机构（site.yaml 的 issuers 之一）"),
-    "date": Field(date, True, label="发布日期，如 2024-05-01"),
+    "category": Field(category, True, label="栏目"),
+    "issuer": Field(issuer, True, label="发布机构"),
+    "date": Field(date, True, label="发布日期"),
     "expiry": Field(date, label="有效期至"),
     "validity": Field(validity, attribute="validity_override", label="有效性（失效 或 废止）"),
     "repealed_by": Field(text, label="废止它的文件"),
@@ -213,6 +226,18 @@ FIELDS: dict[str, Field] = {
     "draft": Field(flag, label="草稿"),
 }
 """Every front-matter key a document may have, with its parser (as Pelican's METADATA_PROCESSORS)."""
+
+
+def _example(key: str, config: SiteConfig) -> str:
+    """A value the author can copy for a missing required field, taken from this site's config."""
+    if key == "category":
+        leaves = [c.key for c in config.all_categories() if not c.children]
+        return f"\"{leaves[0]}\"（site.yaml 中栏目的完整路径）" if leaves else "栏目路径"
+    if key == "issuer":
+        return f"\"{config.issuers[0].name}\"（site.yaml 的 issuers 之一）" if config.issuers else "发布机构"
+    if key == "date":
+        return "2024-05-01（发布日期）"
+    return "\"关于……的通知\"（文件标题）"
 
 
 def document_url(rel: str) -> str:
@@ -245,8 +270,8 @@ def validate_document(source: SourceFile, config: SiteConfig, content: Path, pro
                 problems.error(
                     source.shown,
                     value.line if value else 1,
-                    f"缺少必填字段“{key}”（{spec.label}）。",
-                    f"在 front matter 中加上一行 {key}: …（{spec.label}）。",
+                    f"缺少必填字段“{key}”（{spec.label}）。" if value is None else f"必填字段“{key}”（{spec.label}）是空的。",
+                    f"在 front matter 中写上 {key}: {_example(key, config)}。",
                 )
             continue
         try:
