@@ -40,6 +40,7 @@ def build(options: BuildOptions) -> BuildResult:
     documents = validate_documents(sources, config, options.content, problems)
     site = resolve_site(documents, config, options.today, problems)
     site = render_bodies(site, problems)
+    files = published_files(site, options.content, problems)
     problems.raise_if_errors()  # nothing rendered, nothing written
 
     # everything is rendered into memory first, then written in one swap
@@ -52,7 +53,7 @@ def build(options: BuildOptions) -> BuildResult:
         raise BuildFailed([template_problem(exc)], problems.warnings) from None
     feeds = feed_files(site)
     outputs = html + feeds + [sitemap(site, [page.url for page in pages]), robots(site)]
-    outputs += attachment_files(site) + statics
+    outputs += files + statics
     _check_output_collisions(outputs)
     write_site(outputs, options.out)
     return BuildResult(
@@ -65,13 +66,25 @@ def build(options: BuildOptions) -> BuildResult:
     )
 
 
-def attachment_files(site: Site) -> list[OutputFile]:
-    """Attachments are copied to the same path they have under content/, once each."""
-    seen: dict[str, OutputFile] = {}
+def published_files(site: Site, content: Path, problems: Problems) -> list[OutputFile]:
+    """Attachments and files a body links to or shows, copied to the path they have under content/,
+    once each; only for published documents, so a future document's files are not out early."""
+    found: dict[str, OutputFile] = {}
     for document in site.documents:
         for attachment in document.attachments:
-            seen.setdefault(attachment.url, OutputFile(attachment.url, source=attachment.source))
-    return [seen[path] for path in sorted(seen)]
+            found.setdefault(attachment.url, OutputFile(attachment.url, source=attachment.source))
+        for rel in document.files:
+            path = content / rel
+            if not path.is_file():
+                problems.error(
+                    document.shown,
+                    0,
+                    f"正文链接或显示的文件“{rel}”不存在。",
+                    "把文件放到这个位置，或改正正文中的路径（相对于本 Markdown 文件所在的文件夹）。",
+                )
+                continue
+            found.setdefault(rel, OutputFile(rel, source=path))
+    return [found[path] for path in sorted(found)]
 
 
 def _check_output_collisions(outputs: list[OutputFile]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import posixpath
 from dataclasses import replace
 from functools import lru_cache
+from typing import NamedTuple
 from urllib.parse import quote, unquote, urlsplit
 
 from markdown_it import MarkdownIt
@@ -37,11 +38,24 @@ def href(base_path: str, url: str) -> str:
     return base_path + quote(url, safe="/#")
 
 
-def render_body(document: Document, sources: dict[str, str], base_path: str, problems: Problems) -> tuple[str, str]:
-    """(HTML, plain text) of one body; relative links to other .md files become their pages' URLs."""
+class RenderedBody(NamedTuple):
+    html: str
+    text: str
+    files: tuple[str, ...]
+    """Content-relative paths of the files the body links to or shows (images, files/附件.pdf)."""
+
+
+def render_body(
+    document: Document, sources: dict[str, str], base_path: str, problems: Problems, pending: frozenset[str] = frozenset()
+) -> RenderedBody:
+    """(HTML, plain text) of one body; relative links to other .md files become their pages' URLs.
+
+    `pending` holds the sources of documents dated after --today: a link to one is shown as its text
+    until that day's build (the site's next change), as `interprets` does, instead of failing."""
     md = parser()
     tokens = md.parse(document.body)
-    for index, token in enumerate(tokens):
+    files: list[str] = []
+    for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             # the title is the page's only <h1>: body headings start at <h2>
             token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
@@ -51,11 +65,17 @@ def render_body(document: Document, sources: dict[str, str], base_path: str, pro
                 token.attrSet("scope", "col")
         elif token.type == "inline" and token.children:
             line = document.body_line + (token.map[0] if token.map else 0)
+            hide_close = False
             for child in token.children:
                 if child.type == "link_open":
-                    _resolve_link(child, document, sources, base_path, line, problems)
+                    hide_close = child.hidden = _resolve_link(child, document, sources, base_path, line, problems, pending)
+                    files.append(_resolve_file(child, "href", document, base_path, line, problems))
+                elif child.type == "link_close" and hide_close:
+                    child.hidden, hide_close = True, False
+                elif child.type == "image":
+                    files.append(_resolve_file(child, "src", document, base_path, line, problems))
     html = md.renderer.render(tokens, md.options, {})
-    return html, plain_text(tokens)
+    return RenderedBody(html, plain_text(tokens), tuple(sorted(set(filter(None, files)))))
 
 
 def _align_by_class(token: Token) -> None:
@@ -66,16 +86,21 @@ def _align_by_class(token: Token) -> None:
         token.attrSet("class", "align-" + style.split(":", 1)[1])
 
 
-def _resolve_link(token: Token, document: Document, sources: dict[str, str], base_path: str, line: int, problems: Problems) -> None:
+def _resolve_link(
+    token: Token, document: Document, sources: dict[str, str], base_path: str, line: int, problems: Problems, pending: frozenset[str]
+) -> bool:
+    """Point a link to a .md file at its page; True when the link must be hidden (target not yet due)."""
     target = str(token.attrGet("href") or "")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.lower().endswith(".md"):
-        return
+        return False
     path = unquote(parts.path)
     if path.startswith("/"):
         candidate = path.lstrip("/")
     else:
         candidate = posixpath.normpath(posixpath.join(posixpath.dirname(document.source), path))
+    if candidate in pending:
+        return True
     url = sources.get(candidate)
     if url is None:
         problems.error(
@@ -84,9 +109,47 @@ def _resolve_link(token: Token, document: Document, sources: dict[str, str], bas
             f"链接“{target}”指向的文件不存在（或是草稿、尚未到发布日期）。",
             "改正链接路径（相对于本文件所在文件夹），例如 ../2024/qzf-2024-5.md；或删除这个链接。",
         )
-        return
+        return False
     fragment = f"#{parts.fragment}" if parts.fragment else ""
     token.attrSet("href", href(base_path, url) + fragment)
+    return False
+
+
+def _resolve_file(token: Token, attribute: str, document: Document, base_path: str, line: int, problems: Problems) -> str | None:
+    """A relative link or image to a file beside the Markdown (`files/附件1.pdf`, `map.png`) → its site URL.
+
+    The page of `zcwj/a.md` is `zcwj/a/`, one folder deeper than the file, so the author's relative
+    path would miss; files keep their content path in the output (as attachments do), so the URL
+    is that path under the base path. Page-like paths (`../b/`) and .md links are left to others."""
+    target = str(token.attrGet(attribute) or "")
+    parts = urlsplit(target)
+    name = parts.path.rsplit("/", 1)[-1]
+    if attribute == "src" and (parts.scheme or parts.netloc):
+        # pages fetch nothing from other hosts (issue #3), and netlify.toml's CSP (img-src 'self') blocks it
+        problems.warning(
+            document.shown,
+            line,
+            f"图片“{target}”来自其他网站，读者打开页面时不会显示。",
+            "把图片下载到内容目录（例如本文件旁边的 img/ 文件夹），再写相对路径，如 ![说明](img/图1.png)。",
+        )
+        return None
+    if parts.scheme or parts.netloc or parts.path.startswith("/") or "." not in name.strip("."):
+        return None
+    if name.lower().endswith(".md"):
+        return None
+    candidate = posixpath.normpath(posixpath.join(posixpath.dirname(document.source), unquote(parts.path)))
+    if candidate == ".." or candidate.startswith("../"):
+        problems.error(
+            document.shown,
+            line,
+            f"链接“{target}”指向内容目录之外的文件，网站上无法访问。",
+            "把文件放进内容目录（例如本文件旁边的 files/ 文件夹），再写相对路径。",
+        )
+        return None
+    query = f"?{parts.query}" if parts.query else ""
+    fragment = f"#{parts.fragment}" if parts.fragment else ""
+    token.attrSet(attribute, href(base_path, candidate) + query + fragment)
+    return candidate
 
 
 def plain_text(tokens: list[Token]) -> str:
@@ -105,14 +168,21 @@ def plain_text(tokens: list[Token]) -> str:
 
 
 def render_bodies(site: Site, problems: Problems) -> Site:
-    """Every published document with its `html` and `text` filled in."""
+    """Every published and held-back document with its `html` and `text` filled in (held-back ones only to
+    find their broken links today)."""
     sources = {document.source: document.url for document in site.documents}
+    pending = frozenset(document.source for document in site.held_back)
     base_path = site.config.base_path
     rendered = []
     for document in site.documents:
-        html, text = render_body(document, sources, base_path, problems)
-        rendered.append(replace(document, html=html, text=text))
-    return _replace_documents(site, rendered)
+        body = render_body(document, sources, base_path, problems, pending)
+        rendered.append(replace(document, html=body.html, text=body.text, files=body.files))
+    held_back = []
+    for document in site.held_back:
+        # rendered now so a broken link fails today's build, not the unattended one on its publication day
+        body = render_body(document, sources, base_path, problems, pending)
+        held_back.append(replace(document, html=body.html, text=body.text, files=body.files))
+    return replace(_replace_documents(site, rendered), held_back=tuple(held_back))
 
 
 def _replace_documents(site: Site, documents: list[Document]) -> Site:

@@ -217,6 +217,9 @@ class Document:
     """The body as HTML; filled by `markdown.render_bodies`."""
     text: str = ""
     """The body as plain text (for descriptions, feeds and search); filled by `markdown.render_bodies`."""
+    files: tuple[str, ...] = ()
+    """Content-relative paths of files the body links to or shows; filled by `markdown.render_bodies`,
+    copied by `build` for published documents only (a future document's files stay unpublished)."""
 
     @property
     def year(self) -> int:

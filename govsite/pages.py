@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Iterator
 
@@ -50,6 +51,11 @@ class TreeNode:
 
 def page_url(base: str, number: int) -> str:
     return base if number == 1 else f"{base}page/{number}/"
+
+
+def numbered(title: str, pager: Pager) -> str:
+    """The <title> of a list page: page 2 on needs its number, or every page of a list has the same title."""
+    return title if pager.number == 1 else f"{title}（第{pager.number}页）"
 
 
 def paginate(base: str, items: tuple, size: int) -> Iterator[tuple[tuple, Pager]]:
@@ -106,7 +112,8 @@ def plan_pages(site: Site) -> list[Page]:
         pages.extend(category_pages(category, site))
     pages.extend(issuer_pages(site))
     pages.extend(year_pages(site))
-    pages.extend(document_page(document, site) for document in site.documents)
+    titles = document_titles(site)
+    pages.extend(document_page(document, site, titles[document.source]) for document in site.documents)
     pages.append(Page("search/", "search.html", {"title": "站内搜索", "column": "站内搜索", "crumbs": [Crumb("", "首页"), Crumb(None, "站内搜索")]}))
     pages.append(Page("404.html", "404.html", {"title": "页面不存在"}))
     return pages
@@ -137,7 +144,7 @@ def catalogue_pages(site: Site) -> list[Page]:
                 page_url(base, pager.number),
                 "catalogue.html",
                 {
-                    "title": "政府信息公开目录",
+                    "title": numbered("政府信息公开目录", pager),
                     "heading": "政府信息公开目录",
                     "column": "政府信息公开目录",
                     "tree": category_tree(site),
@@ -163,7 +170,7 @@ def category_pages(category: Category, site: Site) -> list[Page]:
                 page_url(category.url, pager.number),
                 "list.html",
                 {
-                    "title": category.name,
+                    "title": numbered(category_title(category, site), pager),
                     "heading": category.name,
                     "column": category.name,
                     "category": category,
@@ -210,7 +217,7 @@ def issuer_pages(site: Site) -> list[Page]:
                     page_url(issuer.url, pager.number),
                     "list.html",
                     {
-                        "title": issuer.name,
+                        "title": numbered(issuer.name, pager),
                         "heading": f"{issuer.name}发布的信息",
                         "column": issuer.name,
                         "rows": rows,
@@ -247,7 +254,7 @@ def year_pages(site: Site) -> list[Page]:
                     page_url(base, pager.number),
                     "list.html",
                     {
-                        "title": f"{year}年发布的信息",
+                        "title": numbered(f"{year}年发布的信息", pager),
                         "heading": f"{year}年发布的信息",
                         "column": f"{year}年",
                         "rows": rows,
@@ -260,7 +267,31 @@ def year_pages(site: Site) -> list[Page]:
     return pages
 
 
-def document_page(document: Document, site: Site) -> Page:
+def category_title(category: Category, site: Site) -> str:
+    """A category's name, or its whole path when another node has the same name (two 部门文件 in
+    different branches would otherwise share a <title>)."""
+    same = [c for c in site.config.all_categories() if c.name == category.name]
+    return category.name if len(same) == 1 else " / ".join(category.names)
+
+
+def document_titles(site: Site) -> dict[str, str]:
+    """Source → the document's <title> text: its title, plus its 文号 (or 索引号, or date) when another
+    document of the same column has the same title (real data has such pairs, e.g. two
+    平潭 "关于废止一批文件的决定" of 2025 in tests/fixtures/corpora/real-pingtan)."""
+    def column(document: Document) -> str:
+        return document.category.split("/")[-1]
+
+    counts = Counter((document.title, column(document)) for document in site.documents)
+    titles = {}
+    for document in site.documents:
+        title = document.title
+        if counts[(title, column(document))] > 1:
+            title += f"（{document.doc_number or document.index_number or document.date.isoformat()}）"
+        titles[document.source] = title
+    return titles
+
+
+def document_page(document: Document, site: Site, title: str | None = None) -> Page:
     category = site.config.categories_by_key[document.category]
     issuer = site.config.issuers_by_name[document.issuer]
     root = site.config.categories_by_key[category.names[0]]
@@ -269,7 +300,7 @@ def document_page(document: Document, site: Site) -> Page:
         document.url,
         "document.html",
         {
-            "title": document.title,
+            "title": title or document.title,
             "column": category.name,
             "document": document,
             "category": category,

@@ -59,6 +59,11 @@ def resolve_site(documents: list[Document], config: SiteConfig, today: dt.date, 
             validity=compute_validity(document, today, repealed_link),
             interprets_link=interprets_link,
         )
+    for document in held_back:
+        # checked today, so that a typo fails this build and not the unattended one on its publication day
+        for key in ("repealed_by", "interprets"):
+            if getattr(document, key):
+                references.find(document, key, getattr(document, key), problems)
     for source, links in interpreted_by.items():
         resolved[source] = replace(resolved[source], interpreted_by=tuple(sorted(links, key=lambda l: l.url)))
 

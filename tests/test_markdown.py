@@ -29,20 +29,20 @@ def fixture_cases():
 @pytest.mark.parametrize("given, expected", fixture_cases())
 def test_markdown_fixture(given, expected):
     problems = Problems()
-    html, _text = render_body(body_document(given), {}, "/", problems)
+    html = render_body(body_document(given), {}, "/", problems).html
     assert html == expected
     assert not problems.items
 
 
 def test_a_link_to_another_documents_file_becomes_its_page_address():
     document = body_document("见[《办法》](../2023/b.md#第三条)。\n")
-    html, _ = render_body(document, {"zcwj/2023/b.md": "zcwj/2023/b/"}, "/xxgk/", Problems())
+    html = render_body(document, {"zcwj/2023/b.md": "zcwj/2023/b/"}, "/xxgk/", Problems()).html
     assert '<a href="/xxgk/zcwj/2023/b/#%E7%AC%AC%E4%B8%89%E6%9D%A1">《办法》</a>' in html  # #第三条
 
 
 def test_a_link_to_a_chinese_file_name_is_percent_encoded():
     document = body_document("见[公告](../../gsgg/停电 公告.md)。\n".replace(" ", "%20"))
-    html, _ = render_body(document, {"gsgg/停电 公告.md": "gsgg/停电-公告/"}, "/", Problems())
+    html = render_body(document, {"gsgg/停电 公告.md": "gsgg/停电-公告/"}, "/", Problems()).html
     assert 'href="/gsgg/%E5%81%9C%E7%94%B5-%E5%85%AC%E5%91%8A/"' in html
 
 
@@ -57,11 +57,11 @@ def test_a_broken_link_to_a_document_is_an_error_on_its_line():
 
 def test_links_to_other_sites_and_anchors_are_left_alone():
     problems = Problems()
-    html, _ = render_body(body_document("[国务院](https://www.gov.cn/a.md) [第三条](#三)\n"), {}, "/", problems)
+    html = render_body(body_document("[国务院](https://www.gov.cn/a.md) [第三条](#三)\n"), {}, "/", problems).html
     assert 'href="https://www.gov.cn/a.md"' in html and 'href="#%E4%B8%89"' in html  # #三
     assert not problems.items
 
 
 def test_plain_text_keeps_the_words_and_drops_the_markup():
-    _, text = render_body(body_document("## 一、总则\n\n**加粗**和`代码`。\n\n| 甲 | 乙 |\n|---|---|\n| 1 | 2 |\n"), {}, "/", Problems())
+    text = render_body(body_document("## 一、总则\n\n**加粗**和`代码`。\n\n| 甲 | 乙 |\n|---|---|\n| 1 | 2 |\n"), {}, "/", Problems()).text
     assert text.split("\n") == ["一、总则", "加粗和代码。", "甲", "乙", "1", "2"]
