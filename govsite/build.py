@@ -17,6 +17,7 @@ from .pages import plan_pages
 from .problems import BuildFailed, Problem, Problems
 from .render import Theme, make_environment, render_pages, static_outputs
 from .resolve import resolve_site
+from .search.shards import build_search_index
 from .validate import validate_documents
 from .write import check_output_folder, write_site
 
@@ -46,14 +47,15 @@ def build(options: BuildOptions) -> BuildResult:
     # everything is rendered into memory first, then written in one swap
     theme = Theme.for_site(config.theme)
     statics, assets = static_outputs(theme)
-    pages = plan_pages(site)
+    search = build_search_index(site)
+    pages = plan_pages(site, search.meta_path)
     try:
         html = render_pages(make_environment(theme, site, assets), pages)
     except Exception as exc:  # a broken (custom) template is a message, not a traceback
         raise BuildFailed([template_problem(exc)], problems.warnings) from None
     feeds = feed_files(site)
     outputs = html + feeds + [sitemap(site, [page.url for page in pages]), robots(site)]
-    outputs += files + statics
+    outputs += files + statics + [OutputFile(path, data) for path, data in sorted(search.files.items())]
     _check_output_collisions(outputs)
     write_site(outputs, options.out)
     return BuildResult(

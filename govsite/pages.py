@@ -103,8 +103,8 @@ def crumbs_for_category(category: Category, site: Site) -> list[Crumb]:
     return crumbs
 
 
-def plan_pages(site: Site) -> list[Page]:
-    """All pages of the site, in a fixed order."""
+def plan_pages(site: Site, search_index: str = "") -> list[Page]:
+    """All pages of the site, in a fixed order; `search_index` is the search meta file's path."""
     pages: list[Page] = []
     pages.append(home_page(site))
     pages.extend(catalogue_pages(site))
@@ -114,7 +114,7 @@ def plan_pages(site: Site) -> list[Page]:
     pages.extend(year_pages(site))
     titles = document_titles(site)
     pages.extend(document_page(document, site, titles[document.source]) for document in site.documents)
-    pages.append(Page("search/", "search.html", {"title": "站内搜索", "column": "站内搜索", "crumbs": [Crumb("", "首页"), Crumb(None, "站内搜索")]}))
+    pages.append(Page("search/", "search.html", {"title": "站内搜索", "column": "站内搜索", "search_index": search_index, "crumbs": [Crumb("", "首页"), Crumb(None, "站内搜索")]}))
     pages.append(Page("404.html", "404.html", {"title": "页面不存在"}))
     return pages
 

@@ -1,0 +1,206 @@
+"""The static search index: documents → files a browser fetches piece by piece (as Pagefind does).
+
+Layout under `search/` (every JSON; a query fetches the meta file, the table, one shard per
+query token, and one fragment per result shown):
+
+- `meta.<hash>.json`: `{"version", "documents", "fields", "weights", "shards": [[first token,
+  path], …] sorted by token, "facets": {"category": [keys], "issuer": [names], "validity":
+  [labels]}, "table": path, "fragments": folder}`. Its name is in the search page's
+  `data-index`, so a page never meets an index of another build.
+- `t.<hash>.json`, the table, one column per document id: `category`, `issuer`, `validity`
+  (indexes into the facets), `date` (days since 1970-01-01): for facet counts and date sorting.
+- `s/<xx>/<hash>.json`, shards: `{token: [doc id gaps, impacts]}` for a run of tokens in sorted
+  order. An impact is the token's BM25F score in that document (summed over fields, × 100,
+  rounded), so a query adds numbers and needs no field lengths.
+- `f/<id // 200>/<id>.json`, fragments: what a result shows (url, title, issuer, date, 文号,
+  validity, category, the first part of the text for the snippet).
+
+Document ids follow (category, date, URL), so the table's columns run in long runs and
+compress well. Scores follow whoosh's BM25F (same idf, same quantised field lengths), which
+is what the oracle test compares against."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+
+from whoosh.util.numeric import byte_to_length, length_to_byte
+
+from ..model import Document, Site
+from .analyzer import index_tokens
+
+FIELDS = ("title", "doc_number", "issuer", "keywords", "body")
+WEIGHTS = {"title": 8.0, "doc_number": 6.0, "issuer": 4.0, "keywords": 3.0, "body": 1.0}
+"""Field boosts: a title match counts most, then the 文号, the organ, the 主题词, the text."""
+B, K1 = 0.75, 1.2
+VALIDITY_LABELS = ("有效", "失效", "废止", "尚未生效")
+SHARD_BYTES = 40_000
+"""A shard is closed once its JSON passes this size; a very common token gets a shard of its own."""
+FRAGMENT_TEXT = 1500
+"""Characters of text a fragment keeps for the snippet."""
+FRAGMENTS_PER_FOLDER = 200
+EPOCH = dt.date(1970, 1, 1)
+
+
+def field_texts(document: Document) -> dict[str, str]:
+    return {
+        "title": document.title,
+        "doc_number": document.doc_number,
+        "issuer": " ".join(dict.fromkeys((document.issuer, *document.co_issuers))),
+        "keywords": " ".join(document.keywords),
+        "body": document.text,
+    }
+
+
+def search_order(documents: tuple[Document, ...]) -> list[Document]:
+    """Document ids: by category, then date, then URL; stable from build to build."""
+    return sorted(documents, key=lambda d: (d.category, d.date, d.url))
+
+
+@dataclass(frozen=True)
+class SearchIndex:
+    files: dict[str, bytes]
+    """Output path → bytes."""
+    meta_path: str
+    """The entry point the search page names."""
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=False).encode("utf-8")
+
+
+def _named(prefix: str, data: bytes, suffix: str = ".json") -> str:
+    return f"{prefix}{hashlib.sha256(data).hexdigest()[:12]}{suffix}"
+
+
+def quantised_length(length: int) -> int:
+    """Field length as whoosh stores it (one byte, lossy), so scores match the whoosh oracle."""
+    return byte_to_length(length_to_byte(length))
+
+
+def build_search_index(site: Site) -> SearchIndex:
+    documents = search_order(site.documents)
+    count = len(documents)
+    frequencies: list[dict[str, Counter]] = []
+    totals = dict.fromkeys(FIELDS, 0)
+    document_frequency: dict[str, Counter] = {field: Counter() for field in FIELDS}
+    for document in documents:
+        per_field = {}
+        for field, text in field_texts(document).items():
+            counts = Counter(index_tokens(text))
+            per_field[field] = counts
+            totals[field] += sum(counts.values())
+            document_frequency[field].update(counts.keys())
+        frequencies.append(per_field)
+    average = {field: (totals[field] / count if count else 0) or 1 for field in FIELDS}
+    idf = {
+        field: {token: math.log(count / (df + 1)) + 1 for token, df in document_frequency[field].items()} for field in FIELDS
+    }
+
+    postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for doc_id, per_field in enumerate(frequencies):
+        impacts: dict[str, float] = defaultdict(float)
+        for field, counts in per_field.items():
+            length = quantised_length(sum(counts.values()))
+            norm = K1 * ((1 - B) + B * length / average[field])
+            weight, field_idf = WEIGHTS[field], idf[field]
+            for token, tf in counts.items():
+                impacts[token] += weight * field_idf[token] * (tf * (K1 + 1)) / (tf + norm)
+        for token, impact in impacts.items():
+            postings[token].append((doc_id, max(1, round(impact * 100))))
+
+    files: dict[str, bytes] = {}
+    shards = _shards(postings, files)
+    table = _table(documents, site)
+    table_path = _named("search/t.", table)
+    files[table_path] = table
+    for doc_id, document in enumerate(documents):
+        files[f"search/f/{doc_id // FRAGMENTS_PER_FOLDER}/{doc_id}.json"] = _fragment(document)
+    config = site.config
+    meta = _json(
+        {
+            "version": 1,
+            "documents": count,
+            "fields": list(FIELDS),
+            "weights": [WEIGHTS[f] for f in FIELDS],
+            "shards": shards,
+            "facets": {
+                "category": [c.key for c in config.all_categories()],
+                "issuer": [i.name for i in config.issuers],
+                "validity": list(VALIDITY_LABELS),
+            },
+            "table": table_path.removeprefix("search/"),
+            "fragments": "f/",
+            "fragmentsPerFolder": FRAGMENTS_PER_FOLDER,
+        }
+    )
+    meta_path = _named("search/meta.", meta)
+    files[meta_path] = meta
+    return SearchIndex(files, meta_path)
+
+
+def _shards(postings: dict[str, list[tuple[int, int]]], files: dict[str, bytes]) -> list[list[str]]:
+    """Tokens in sorted order, cut into shards of about SHARD_BYTES; returns [first token, path] rows."""
+    rows: list[list[str]] = []
+    current: dict[str, list[list[int]]] = {}
+    size = 0
+
+    def close() -> None:
+        nonlocal current, size
+        if not current:
+            return
+        data = _json(current)
+        digest = hashlib.sha256(data).hexdigest()
+        path = f"s/{digest[:2]}/{digest[2:14]}.json"
+        files["search/" + path] = data
+        rows.append([next(iter(current)), path])
+        current, size = {}, 0
+
+    for token in sorted(postings):
+        entries = postings[token]  # already in doc id order
+        gaps, impacts, previous = [], [], 0
+        for doc_id, impact in entries:
+            gaps.append(doc_id - previous)
+            impacts.append(impact)
+            previous = doc_id
+        entry_size = len(token) * 3 + 6 + 4 * len(entries)
+        if current and size + entry_size > SHARD_BYTES:
+            close()
+        current[token] = [gaps, impacts]
+        size += entry_size
+    close()
+    return rows
+
+
+def _table(documents: list[Document], site: Site) -> bytes:
+    config = site.config
+    category_index = {c.key: i for i, c in enumerate(config.all_categories())}
+    issuer_index = {issuer.name: i for i, issuer in enumerate(config.issuers)}
+    validity_index = {label: i for i, label in enumerate(VALIDITY_LABELS)}
+    return _json(
+        {
+            "category": [category_index[d.category] for d in documents],
+            "issuer": [issuer_index[d.issuer] for d in documents],
+            "validity": [validity_index[d.validity.label] for d in documents],
+            "date": [(d.date - EPOCH).days for d in documents],
+        }
+    )
+
+
+def _fragment(document: Document) -> bytes:
+    return _json(
+        {
+            "url": document.url,
+            "title": document.title,
+            "issuer": document.issuer,
+            "date": document.date.isoformat(),
+            "docNumber": document.doc_number,
+            "validity": document.validity.label,
+            "category": document.category,
+            "text": " ".join(document.text.split())[:FRAGMENT_TEXT],
+        }
+    )
