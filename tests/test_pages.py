@@ -295,7 +295,8 @@ def test_the_url_comes_from_the_file_path_so_a_new_title_keeps_the_url(tmp_path)
     (content / "zcwj/2024/qzf-5.md").write_text(document(title="改过的标题"), encoding="utf-8")
     second = build_content(content, tmp_path / "b2")
     assert second.html("zcwj/2024/qzf-5/").xpath("string(//h1)") == "改过的标题"
-    assert sorted(p.relative_to(first.out) for p in first.out.rglob("*")) == sorted(p.relative_to(second.out) for p in second.out.rglob("*"))
+    # every page keeps its address (the search index files are named by content, so they change)
+    assert sorted(p.relative_to(first.out) for p in first.out.rglob("*.html")) == sorted(p.relative_to(second.out) for p in second.out.rglob("*.html"))
 
 
 def test_a_chinese_file_name_gives_a_chinese_url_and_spaces_become_dashes(build_site):
