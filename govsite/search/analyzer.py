@@ -8,73 +8,50 @@ pinned by tests/fixtures/search/analyzer_vectors.json."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-CJK_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x3007, 0x3007), (0x25CB, 0x25CB))
-"""CJK ideographs, plus 〇 and ○ (written as zero in numbers such as 第三七○号)."""
-DIGIT_RANGES = ((0x30, 0x39),)
-LETTER_RANGES = ((0x61, 0x7A), (0xDF, 0xF6), (0xF8, 0xFF), (0x100, 0x24F))
-"""Lowercased Latin letters; letters and digits are separate words, so GB11643 matches GB 11643."""
-
-
-def _in(code: int, ranges: tuple[tuple[int, int], ...]) -> bool:
-    return any(low <= code <= high for low, high in ranges)
+_CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007\u25cb"
+_RUN_RE = re.compile(f"([{_CJK}]+(?: +[{_CJK}]+)*)|([0-9]+)|([a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f]+)")
+"""One regular expression, the same in search.js: CJK runs (spaces between two ideographs do not
+break a run: letter-spaced text such as 促 进 转 型, common in real summaries, must match
+促进转型), digit runs, letter runs (separate, so GB11643 matches GB 11643)."""
 
 
 def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def _kind(char: str) -> str:
-    code = ord(char)
-    if _in(code, CJK_RANGES):
-        return "cjk"
-    if _in(code, DIGIT_RANGES):
-        return "digit"
-    return "letter" if _in(code, LETTER_RANGES) else ""
-
-
 def runs(text: str) -> list[tuple[str, str]]:
-    """(kind, run) pairs: "cjk" runs of ideographs, "letter" and "digit" runs.
-
-    Spaces between two ideographs do not break a run: letter-spaced text (促 进 转 型, common in
-    real summaries) must still match 促进转型."""
-    found: list[tuple[str, str]] = []
-    kind, current = "", []
-    chars = normalise(text)
-    for index, char in enumerate(chars):
-        char_kind = _kind(char)
-        if char == " " and kind == "cjk" and _joins_cjk(chars, index):
-            continue
-        if char_kind != kind:
-            if kind and current:
-                found.append((kind, "".join(current)))
-            kind, current = char_kind, []
-        if char_kind:
-            current.append(char)
-    if kind and current:
-        found.append((kind, "".join(current)))
+    """(kind, run) pairs in order: kind is "cjk", "digit" or "letter"."""
+    found = []
+    for cjk, digits, letters in _RUN_RE.findall(normalise(text)):
+        if cjk:
+            found.append(("cjk", cjk.replace(" ", "")))
+        else:
+            found.append(("digit", digits) if digits else ("letter", letters))
     return found
 
 
-def _joins_cjk(chars: str, index: int) -> bool:
-    """True when the spaces at `index` are followed by an ideograph (the run before is CJK)."""
-    rest = chars[index:].lstrip(" ")
-    return bool(rest) and _kind(rest[0]) == "cjk"
+def index_tokens(text: str, characters: bool = True) -> list[str]:
+    """Tokens of a document field, in order: words, and for CJK every bigram and every character
+    (single characters serve one-character queries).
 
-
-def index_tokens(text: str) -> list[str]:
-    """Tokens of a document field, in order: words, and for CJK every character and every bigram
-    (single characters serve one-character queries)."""
+    `characters=False` (the body) keeps a character only where it stands alone: single
+    characters of long texts would double the index for queries that the title, 文号, organ and
+    主题词 fields answer better."""
     tokens: list[str] = []
     for kind, run in runs(text):
         if kind != "cjk":
             tokens.append(run)
-            continue
-        for i, char in enumerate(run):
-            tokens.append(char)
-            if i + 1 < len(run):
-                tokens.append(run[i : i + 2])
+        elif not characters and len(run) > 1:
+            tokens.extend(run[i : i + 2] for i in range(len(run) - 1))
+        else:
+            last = len(run) - 1
+            for i, char in enumerate(run):
+                tokens.append(char)
+                if i < last:
+                    tokens.append(run[i : i + 2])
     return tokens
 
 

@@ -91,7 +91,7 @@ def build_search_index(site: Site) -> SearchIndex:
     for document in documents:
         per_field = {}
         for field, text in field_texts(document).items():
-            counts = Counter(index_tokens(text))
+            counts = Counter(index_tokens(text, characters=field != "body"))
             per_field[field] = counts
             totals[field] += sum(counts.values())
             document_frequency[field].update(counts.keys())
@@ -101,20 +101,28 @@ def build_search_index(site: Site) -> SearchIndex:
         field: {token: math.log(count / (df + 1)) + 1 for token, df in document_frequency[field].items()} for field in FIELDS
     }
 
-    postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    # token → doc ids and impacts, in doc id order (the hot loop of indexing: kept to comprehensions)
+    ids: dict[str, list[int]] = defaultdict(list)
+    impacts_of: dict[str, list[int]] = defaultdict(list)
     for doc_id, per_field in enumerate(frequencies):
-        impacts: dict[str, float] = defaultdict(float)
+        impacts: dict[str, float] = {}
         for field, counts in per_field.items():
-            length = quantised_length(sum(counts.values()))
-            norm = K1 * ((1 - B) + B * length / average[field])
-            weight, field_idf = WEIGHTS[field], idf[field]
-            for token, tf in counts.items():
-                impacts[token] += weight * field_idf[token] * (tf * (K1 + 1)) / (tf + norm)
-        for token, impact in impacts.items():
-            postings[token].append((doc_id, max(1, round(impact * 100))))
+            if not counts:
+                continue
+            norm = K1 * ((1 - B) + B * quantised_length(sum(counts.values())) / average[field])
+            scale, field_idf = WEIGHTS[field] * (K1 + 1) * 100, idf[field]
+            scores = {token: scale * field_idf[token] * tf / (tf + norm) for token, tf in counts.items()}
+            if impacts:
+                for token, score in scores.items():
+                    impacts[token] = impacts.get(token, 0.0) + score
+            else:
+                impacts = scores
+        for token, score in impacts.items():
+            ids[token].append(doc_id)
+            impacts_of[token].append(int(score + 0.5))
 
     files: dict[str, bytes] = {}
-    shards = _shards(postings, files)
+    shards = _shards(ids, impacts_of, files)
     table = _table(documents, site)
     table_path = _named("search/t.", table)
     files[table_path] = table
@@ -143,7 +151,7 @@ def build_search_index(site: Site) -> SearchIndex:
     return SearchIndex(files, meta_path)
 
 
-def _shards(postings: dict[str, list[tuple[int, int]]], files: dict[str, bytes]) -> list[list[str]]:
+def _shards(ids: dict[str, list[int]], impacts: dict[str, list[int]], files: dict[str, bytes]) -> list[list[str]]:
     """Tokens in sorted order, cut into shards of about SHARD_BYTES; returns [first token, path] rows."""
     rows: list[list[str]] = []
     current: dict[str, list[list[int]]] = {}
@@ -160,17 +168,13 @@ def _shards(postings: dict[str, list[tuple[int, int]]], files: dict[str, bytes])
         rows.append([next(iter(current)), path])
         current, size = {}, 0
 
-    for token in sorted(postings):
-        entries = postings[token]  # already in doc id order
-        gaps, impacts, previous = [], [], 0
-        for doc_id, impact in entries:
-            gaps.append(doc_id - previous)
-            impacts.append(impact)
-            previous = doc_id
-        entry_size = len(token) * 3 + 6 + 4 * len(entries)
+    for token in sorted(ids):
+        doc_ids = ids[token]
+        gaps = [b - a for a, b in zip([0] + doc_ids, doc_ids)]
+        entry_size = len(token) * 3 + 6 + 4 * len(doc_ids)
         if current and size + entry_size > SHARD_BYTES:
             close()
-        current[token] = [gaps, impacts]
+        current[token] = [gaps, impacts[token]]
         size += entry_size
     close()
     return rows
