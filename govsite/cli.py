@@ -1,4 +1,4 @@
-"""The `govsite` command: build, serve, new; printing problems and the summary; exit codes."""
+"""The `govsite` command: build, serve, new, search; printing problems and the summary; exit codes."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from .build import BuildOptions, build
 from .config import load_site_config
 from .load import shown_path
 from .problems import BuildFailed, Problems, format_report, summary_line
+from .search.shards import VALIDITY_LABELS
 from .write import UnsafeOutput
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
@@ -222,3 +223,88 @@ def _choose(interactive: bool, what: str, choices: list[str]) -> str:
         click.echo(f"  {number:>2}. {choice}")
     number = click.prompt(f"{what}（输入编号）", type=click.IntRange(1, len(choices)))
     return choices[number - 1]
+
+
+@main.command("search")
+@click.argument("query", nargs=-1, required=True)
+@content_option
+@click.option("--category", help="只看这个栏目（site.yaml 中的路径，如 政策文件/县政府文件；顶级栏目含其子栏目）。")
+@click.option("--issuer", help="只看这个发布机构的文件（含联合发文）；写全称，或全称中唯一的一段，如 财政局。")
+@click.option("--year", type=int, help="只看这一年发布的文件。")
+@click.option("--validity", type=click.Choice(VALIDITY_LABELS), help="只看有效、失效、废止或尚未生效的文件。")
+@click.option("--limit", type=click.IntRange(min=1), default=20, show_default=True, help="最多显示几条。")
+@today_option
+@click.option(
+    "--cache", type=click.Path(path_type=Path), default=None, help="缓存目录（默认：内容目录所在项目根目录的 .govsite-cache/）。"
+)
+def search_command(
+    query: tuple[str, ...],
+    content: Path,
+    category: str | None,
+    issuer: str | None,
+    year: int | None,
+    validity: str | None,
+    limit: int,
+    today: dt.date | None,
+    cache: Path | None,
+) -> None:
+    """在终端搜索已发布的文件，列出路径、标题、日期、文号、发布机构和有效性。
+
+    QUERY 的各个词之间是“或”，匹配词多的排在前面；一个词的各个字都要出现（可以分散在标题、文号、
+    发布机构、主题词、正文中）。文号的括号写法〔〕[]【】() 和全角数字都能互相匹配。
+
+    \b
+    指定字段（whoosh 查询语法，字段名也可以写中文）：
+      title:预算            标题        doc_number:青政发〔2024〕5号  文号
+      issuer:财政局          发布机构    keywords:医疗救助             主题词
+      body:政府采购          正文        category:政策文件             栏目（含子栏目）
+      year:2024             年份        validity:失效                 有效性
+    AND、OR、NOT 和括号可以组合条件；用英文引号把几个词括起来表示都要出现，如 "政府采购 中标"。
+
+    索引保存在缓存目录中；每次搜索前只更新新增、修改和删除的文件，所以第二次起很快。
+    """
+    from .search import whoosh_index as wi  # whoosh is loaded only for this command
+
+    if not content.is_dir():
+        click.echo(f"找不到内容目录 {content}。请在网站项目的根目录运行，或用 --content 指定内容目录。", err=True)
+        sys.exit(EXIT_USAGE)
+    text = " ".join(query)
+    folder = (cache if cache is not None else content.resolve().parent / ".govsite-cache") / "whoosh"
+    try:  # a mistyped query or filter is told before any indexing
+        parsed = wi.parse_query(text, wi.make_schema())
+        site = wi.read_site(content, today or today_in_china())
+        filters = wi.check_filters(wi.Filters(category, issuer, year, validity), site)
+        ix, changes = wi.update_index(site, content, folder)
+    except wi.QueryProblem as problem:
+        click.echo(f"无法搜索：{problem}", err=True)
+        sys.exit(EXIT_USAGE)
+    except BuildFailed as failed:
+        click.echo(format_report(failed.errors, failed.warnings), err=True)
+        click.echo("", err=True)
+        files = len({p.path for p in failed.errors})
+        click.echo(f"共 {len(failed.errors)} 个错误，涉及 {files} 个文件。请先改正，再搜索；索引没有更新。", err=True)
+        sys.exit(EXIT_CONTENT_ERRORS)
+    except wi.LockError:
+        click.echo(f"另一个 govsite search 正在更新索引（{shown_path(folder)}），请稍后再试。", err=True)
+        sys.exit(EXIT_USAGE)
+    result = wi.search(ix, parsed, filters, limit)
+
+    if changes.any:
+        status = f"索引已更新：新增 {changes.added}，修改 {changes.changed}，删除 {changes.removed}"
+    else:
+        status = "索引已是最新"
+    shown = f"，显示前 {len(result.hits)} 条" if len(result.hits) < result.total else ""
+    click.echo(f"共 {result.total} 条{shown}（{status}）")
+    if not result.hits:
+        narrowed = "，或去掉 --category、--issuer、--year、--validity 筛选" if filters != wi.Filters() else ""
+        click.echo(f"没有找到与“{text}”相符的文件。可以换个说法、减少字词{narrowed}。")
+        return
+    for hit in result.hits:
+        facts = [f"日期：{hit.date}"]
+        if hit.doc_number:
+            facts.append(f"文号：{hit.doc_number}")
+        facts += [f"发布机构：{'、'.join(hit.issuers)}", f"有效性：{hit.validity}"]
+        click.echo("")
+        click.echo(shown_path(content / hit.path))
+        click.echo(f"  标题：{hit.title}")
+        click.echo("  " + "  ".join(facts))

@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import json
 import re
+import sys
 from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -20,10 +21,10 @@ from pathlib import Path
 import whoosh
 from whoosh import index as whoosh_index
 from whoosh.analysis import Token, Tokenizer
-from whoosh.index import LockError  # noqa: F401 (re-exported for cli.py)
 from whoosh.fields import ID, KEYWORD, STORED, TEXT, Schema
-from whoosh.qparser import GroupPlugin, OrGroup, QueryParser, RangePlugin, SingleQuotePlugin
-from whoosh.query import And, NullQuery, Or, Query, Term
+from whoosh.index import LockError  # noqa: F401 (cli.py reports a second writer with it)
+from whoosh.qparser import OrGroup, QueryParser, RangePlugin, SingleQuotePlugin
+from whoosh.query import And, AndNot, Not, NullQuery, Or, Query, Term
 from whoosh.scoring import BM25F
 
 from ..config import load_site_config
@@ -33,23 +34,28 @@ from ..model import Document, Site
 from ..problems import Problems, did_you_mean
 from ..resolve import resolve_site
 from ..validate import validate_documents
-from . import analyzer
-from .analyzer import index_tokens, query_tokens
+from . import analyzer, shards
+from .analyzer import index_tokens, normalise, query_tokens
 from .shards import B, FIELDS, K1, VALIDITY_LABELS, WEIGHTS, field_texts
 
-SCHEMA_VERSION = 1
-"""Raise when the schema or what goes into a field changes: the next run then rebuilds the index."""
 MARKER = "govsite-index.json"
 """Beside whoosh's files: the version the index was built with and the content folder it holds."""
 FILTER_FIELDS = ("category", "year", "validity")
 """Fields matched exactly (not analysed); `category` holds a document's category and its ancestors."""
 QUERY_FIELDS = FIELDS + FILTER_FIELDS
+WRITER_MB = 256
+"""Megabytes of whoosh's posting pool before it spills sorted runs to disk (default 128): the first
+indexing of 5,000 generated documents took 46 s with 128 and 37 s with 256 (peak 0.5 GB)."""
 
 
 class GovsiteTokenizer(Tokenizer):
     """Our analyzer as a whoosh tokenizer, so whoosh and the browser see the same tokens: a field's
     `index_tokens` when indexing, one query word's `query_tokens` when parsing a query. whoosh's
     own handling of Chinese (and its lowercasing and stop words) is never used."""
+
+    def __init__(self, characters: bool = True):
+        self.characters = characters
+        """False for the body, as the static index has it (`index_tokens`)."""
 
     def __call__(
         self,
@@ -70,7 +76,7 @@ class GovsiteTokenizer(Tokenizer):
         elif mode == "query":
             texts = query_tokens(value)
         else:
-            texts = index_tokens(value)
+            texts = index_tokens(value, self.characters)
         for position, text in enumerate(texts):
             # whoosh reuses one Token (acore.Token's docstring); every attribute is set each time
             token.text = text
@@ -86,9 +92,9 @@ class GovsiteTokenizer(Tokenizer):
 
 
 def make_schema() -> Schema:
-    def text(stored: bool) -> TEXT:
+    def text(stored: bool, characters: bool = True) -> TEXT:
         # no positions (phrase=False): queries are tokens ANDed within a word, as in the browser
-        return TEXT(analyzer=GovsiteTokenizer(), phrase=False, stored=stored, multitoken_query="and")
+        return TEXT(analyzer=GovsiteTokenizer(characters), phrase=False, stored=stored, multitoken_query="and")
 
     return Schema(
         path=ID(stored=True, unique=True),
@@ -96,7 +102,7 @@ def make_schema() -> Schema:
         doc_number=text(True),
         issuer=text(False),
         keywords=text(False),
-        body=text(False),
+        body=text(False, characters=False),
         organ=KEYWORD(stored=True),
         category=KEYWORD(stored=True),
         year=ID(stored=True),
@@ -112,9 +118,11 @@ def weighting() -> BM25F:
 
 
 def index_version() -> str:
-    """Changes whenever what the index holds could change: our schema, the tokenizer's code, whoosh."""
-    digest = hashlib.sha256(Path(analyzer.__file__).read_bytes())
-    digest.update(f"{SCHEMA_VERSION} {whoosh.versionstring()}".encode())
+    """Changes whenever what the index holds could change (the schema, the tokenizer, the fields,
+    whoosh itself), so that the next run rebuilds the index instead of mixing two versions."""
+    digest = hashlib.sha256(whoosh.versionstring().encode())
+    for module in (analyzer, shards, sys.modules[__name__]):
+        digest.update(Path(module.__file__).read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -214,9 +222,10 @@ def update_index(site: Site, content: Path, folder: Path) -> tuple[whoosh_index.
     changes = IndexChanges(len(added), len(changed), len(removed))
     if fresh or changes.any:
         problems = Problems()
-        records = {path: document_fields(_with_text(current[path][0], site, problems), current[path][1]) for path in added + changed}
+        documents = _with_text([current[path][0] for path in added + changed], site, problems)
+        records = {document.source: document_fields(document, current[document.source][1]) for document in documents}
         problems.raise_if_errors()
-        writer = ix.writer(timeout=10.0)
+        writer = ix.writer(timeout=10.0, limitmb=WRITER_MB)
         try:
             for path in removed:
                 writer.delete_by_term("path", path)
@@ -234,12 +243,12 @@ def update_index(site: Site, content: Path, folder: Path) -> tuple[whoosh_index.
     return ix, changes
 
 
-def _with_text(document: Document, site: Site, problems: Problems) -> Document:
-    """The document with its plain text, rendered as `markdown.render_bodies` renders it."""
+def _with_text(documents: list[Document], site: Site, problems: Problems) -> list[Document]:
+    """The documents with their plain text, rendered as `markdown.render_bodies` renders it."""
     sources = {d.source: d.url for d in site.documents}
     pending = frozenset(d.source for d in site.held_back)
-    body = render_body(document, sources, site.config.base_path, problems, pending)
-    return replace(document, html=body.html, text=body.text, files=body.files)
+    base_path = site.config.base_path
+    return [replace(d, text=render_body(d, sources, base_path, problems, pending).text) for d in documents]
 
 
 # --- queries --------------------------------------------------------------------------------
@@ -254,8 +263,8 @@ class Word(And):
     normalised, so a document's matched words can be counted (the browser ranks by them first)."""
 
     def normalize(self):
-        subqueries = [q.normalize() for q in self.subqueries]
-        return Word([q for q in subqueries if q is not NullQuery], boost=self.boost) if subqueries else NullQuery
+        subqueries = [q for q in (q.normalize() for q in self.subqueries) if q is not NullQuery]
+        return Word(subqueries, boost=self.boost) if subqueries else NullQuery
 
 
 def word_query(tokens: list[str], boost: float = 1.0) -> Query:
@@ -282,12 +291,13 @@ class GovsiteParser(QueryParser):
         if fieldname is None:
             if termclass is Term:
                 return word_query(query_tokens(text) if tokenize else [text], boost)
-            return Or([termclass(field, text, boost=boost * WEIGHTS[field]) for field in FIELDS])  # wildcards
+            text = normalise(text)  # a wildcard (预*): whoosh matches it against our tokens as it is
+            return Or([termclass(field, text, boost=boost * WEIGHTS[field]) for field in FIELDS])
         return super().term_query(fieldname, text, termclass, boost * WEIGHTS.get(fieldname, 1.0), tokenize, removestops)
 
     def _phrase(self, fieldname, words, slop=1, boost=1.0, char_ranges=None):
-        if fieldname is None:
-            return word_query(query_tokens(" ".join(words)), boost)
+        if fieldname is None:  # each word's tokens (joined, 政府采购 公示 would be one run of CJK)
+            return word_query(list(dict.fromkeys(t for word in words for t in query_tokens(word))), boost)
         weight = boost * WEIGHTS.get(fieldname, 1.0)
         return And([Term(fieldname, word, boost=weight) for word in words]) if words else NullQuery
 
@@ -312,9 +322,24 @@ def parse_query(text: str, schema: Schema) -> Query:
     # 文号：… and title：… (a Chinese name or colon) are fields too
     text = _FIELD_RE.sub(lambda m: FIELD_NAMES.get(m.group(1), m.group(1)) + ":" + m.group(2), text)
     text = _WORD_BRACKETS_RE.sub(r"〔\1〕", text)  # 青政发(2024)5号 is one word, not a group
-    query = GovsiteParser(schema).parse(text)
+    query = _exclusions(GovsiteParser(schema).parse(text, normalize=False)).normalize()
     if query is NullQuery:
         raise QueryProblem(f"“{text.strip()}”中没有可以搜索的字词：请输入汉字、字母或数字。")
+    return query
+
+
+def _exclusions(query: Query) -> Query:
+    """`a NOT b` excludes b: whoosh's OR grouping alone would read it as "a, or anything without b"."""
+    if isinstance(query, (And, Or)) and not isinstance(query, Word):
+        subqueries = [_exclusions(q) for q in query.subqueries]
+        if isinstance(query, Or):
+            kept = [q for q in subqueries if not isinstance(q, Not)]
+            dropped = [q.query for q in subqueries if isinstance(q, Not)]
+            if kept and dropped:
+                return AndNot(Or(kept, boost=query.boost), Or(dropped))
+            if dropped:  # NOT a NOT b: neither
+                return Not(Or(dropped))
+        return query.__class__(subqueries, boost=query.boost)
     return query
 
 
@@ -370,6 +395,8 @@ def filter_query(filters: Filters) -> Query | None:
 
 @dataclass(frozen=True)
 class Hit:
+    """One document found, with what `govsite search` prints of it."""
+
     path: str
     """SourceFile.rel of the document."""
     url: str
@@ -388,6 +415,7 @@ class Hit:
 @dataclass(frozen=True)
 class SearchResult:
     total: int
+    """Every matching document, beyond the limit too."""
     hits: tuple[Hit, ...]
     """The first `limit` hits, best first."""
 
@@ -395,7 +423,8 @@ class SearchResult:
 def search(ix: whoosh_index.Index, query: Query, filters: Filters = Filters(), limit: int | None = 20) -> SearchResult:
     """Hits ranked as the browser ranks them: by matched words, then BM25F score; then valid before
     lapsed documents, newest first, by path (every sort has a tie-break, STYLE.md §7)."""
-    words = list(query.subqueries) if isinstance(query, Or) else [query]
+    positive = query.a if isinstance(query, AndNot) else query
+    words = list(positive.subqueries) if isinstance(positive, Or) else [positive]
     with ix.searcher(weighting=weighting()) as searcher:
         results = searcher.search(query, limit=None, filter=filter_query(filters))
         matched: Counter = Counter()
