@@ -39,6 +39,9 @@ class StaticIndex:
         assert len(metas) == 1, metas
         self.root = out / "search"
         self.meta = json.loads(metas[0].read_text(encoding="utf-8"))
+        per = self.meta["perFolder"]
+        folder = self.meta["shardFolder"]
+        self.meta["shards"] = [[first, f"{folder}{n // per}/{n}.json"] for n, first in enumerate(self.meta["shards"])]
         self.firsts = [first for first, _ in self.meta["shards"]]
         self._shards: dict[str, dict] = {}
 
@@ -60,7 +63,7 @@ class StaticIndex:
         return dict(zip(ids, impacts))
 
     def url(self, doc_id: int) -> str:
-        per = self.meta["fragmentsPerFolder"]
+        per = self.meta["perFolder"]
         path = self.root / self.meta["fragments"] / str(doc_id // per) / f"{doc_id}.json"
         return json.loads(path.read_text(encoding="utf-8"))["url"]
 

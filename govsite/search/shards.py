@@ -3,17 +3,20 @@
 Layout under `search/` (every JSON; a query fetches the meta file, the table, one shard per
 query token, and one fragment per result shown):
 
-- `meta.<hash>.json`: `{"version", "documents", "fields", "weights", "shards": [[first token,
-  path], …] sorted by token, "facets": {"category": [keys], "issuer": [names], "validity":
-  [labels]}, "table": path, "fragments": folder}`. Its name is in the search page's
-  `data-index`, so a page never meets an index of another build.
-- `t.<hash>.json`, the table, one column per document id: `category`, `issuer`, `validity`
-  (indexes into the facets), `date` (days since 1970-01-01): for facet counts and date sorting.
-- `s/<xx>/<hash>.json`, shards: `{token: [doc id gaps, impacts]}` for a run of tokens in sorted
-  order. An impact is the token's BM25F score in that document (summed over fields, × 100,
-  rounded), so a query adds numbers and needs no field lengths.
-- `f/<id // 200>/<id>.json`, fragments: what a result shows (url, title, issuer, date, 文号,
-  validity, category, the first part of the text for the snippet).
+- `meta.<hash>.json`: `{"version", "documents", "fields", "weights", "shards": [first token of
+  each shard, sorted], "shardFolder", "fragments" (folders), "perFolder", "facets": {"category":
+  [keys], "issuer": [names], "validity": [labels]}, "table": path}`. Its name is in the search
+  page's `data-index`, so a page never meets an index of another build; shard n is
+  `<shardFolder><n // perFolder>/<n>.json`, and both folders carry a digest of their files, so
+  no cache can mix two builds.
+- `t.<hash>.json`, the table, one column per document id: `category` and `validity` run-length
+  encoded (`[value, count, value, count, …]`), `issuer`, and `date` (days since 1970-01-01) as
+  differences from the previous document's: for facet counts and date sorting.
+- shards: `{token: [doc id gaps, impacts]}` for a run of tokens in sorted order. An impact is
+  the token's BM25F score in that document (summed over fields, × 100, rounded), so a query adds
+  numbers and needs no field lengths.
+- `<fragments><id // perFolder>/<id>.json`, fragments: what a result shows (url, title, issuer,
+  date, 文号, validity, category, the first part of the text for the snippet).
 
 Document ids follow (category, date, URL), so the table's columns run in long runs and
 compress well. Scores follow whoosh's BM25F (same idf, same quantised field lengths), which
@@ -38,11 +41,12 @@ WEIGHTS = {"title": 8.0, "doc_number": 6.0, "issuer": 4.0, "keywords": 3.0, "bod
 """Field boosts: a title match counts most, then the 文号, the organ, the 主题词, the text."""
 B, K1 = 0.75, 1.2
 VALIDITY_LABELS = ("有效", "失效", "废止", "尚未生效")
-SHARD_BYTES = 40_000
+SHARD_BYTES = 20_000
 """A shard is closed once its JSON passes this size; a very common token gets a shard of its own."""
-FRAGMENT_TEXT = 1500
+FRAGMENT_TEXT = 800
 """Characters of text a fragment keeps for the snippet."""
-FRAGMENTS_PER_FOLDER = 200
+PER_FOLDER = 200
+"""Files per folder for shards and fragments: hosts and tools slow down on huge folders."""
 EPOCH = dt.date(1970, 1, 1)
 
 
@@ -121,29 +125,34 @@ def build_search_index(site: Site) -> SearchIndex:
             ids[token].append(doc_id)
             impacts_of[token].append(int(score + 0.5))
 
+    shard_firsts, shard_files = _shards(ids, impacts_of)
+    shard_folder = _digest_folder("s/", shard_files)
+    fragment_files = [_fragment(document) for document in documents]
+    fragment_folder = _digest_folder("f/", fragment_files)
     files: dict[str, bytes] = {}
-    shards = _shards(ids, impacts_of, files)
+    for folder, contents in ((shard_folder, shard_files), (fragment_folder, fragment_files)):
+        for number, data in enumerate(contents):
+            files[f"search/{folder}{number // PER_FOLDER}/{number}.json"] = data
     table = _table(documents, site)
     table_path = _named("search/t.", table)
     files[table_path] = table
-    for doc_id, document in enumerate(documents):
-        files[f"search/f/{doc_id // FRAGMENTS_PER_FOLDER}/{doc_id}.json"] = _fragment(document)
     config = site.config
     meta = _json(
         {
-            "version": 1,
+            "version": 2,
             "documents": count,
             "fields": list(FIELDS),
             "weights": [WEIGHTS[f] for f in FIELDS],
-            "shards": shards,
+            "shards": shard_firsts,
+            "shardFolder": shard_folder,
+            "fragments": fragment_folder,
+            "perFolder": PER_FOLDER,
             "facets": {
                 "category": [c.key for c in config.all_categories()],
                 "issuer": [i.name for i in config.issuers],
                 "validity": list(VALIDITY_LABELS),
             },
             "table": table_path.removeprefix("search/"),
-            "fragments": "f/",
-            "fragmentsPerFolder": FRAGMENTS_PER_FOLDER,
         }
     )
     meta_path = _named("search/meta.", meta)
@@ -151,33 +160,44 @@ def build_search_index(site: Site) -> SearchIndex:
     return SearchIndex(files, meta_path)
 
 
-def _shards(ids: dict[str, list[int]], impacts: dict[str, list[int]], files: dict[str, bytes]) -> list[list[str]]:
-    """Tokens in sorted order, cut into shards of about SHARD_BYTES; returns [first token, path] rows."""
-    rows: list[list[str]] = []
+def _shards(ids: dict[str, list[int]], impacts: dict[str, list[int]]) -> tuple[list[str], list[bytes]]:
+    """Tokens in sorted order, cut into shards of about SHARD_BYTES: (first tokens, shard files)."""
+    firsts: list[str] = []
+    shards: list[bytes] = []
     current: dict[str, list[list[int]]] = {}
     size = 0
-
-    def close() -> None:
-        nonlocal current, size
-        if not current:
-            return
-        data = _json(current)
-        digest = hashlib.sha256(data).hexdigest()
-        path = f"s/{digest[:2]}/{digest[2:14]}.json"
-        files["search/" + path] = data
-        rows.append([next(iter(current)), path])
-        current, size = {}, 0
-
     for token in sorted(ids):
         doc_ids = ids[token]
         gaps = [b - a for a, b in zip([0] + doc_ids, doc_ids)]
         entry_size = len(token) * 3 + 6 + 4 * len(doc_ids)
         if current and size + entry_size > SHARD_BYTES:
-            close()
+            shards.append(_json(current))
+            current, size = {}, 0
+        if not current:
+            firsts.append(token)
         current[token] = [gaps, impacts[token]]
         size += entry_size
-    close()
-    return rows
+    if current:
+        shards.append(_json(current))
+    return firsts, shards
+
+
+def _digest_folder(prefix: str, contents: list[bytes]) -> str:
+    digest = hashlib.sha256()
+    for data in contents:
+        digest.update(hashlib.sha256(data).digest())
+    return f"{prefix}{digest.hexdigest()[:10]}/"
+
+
+def run_length(values: list[int]) -> list[int]:
+    """[3, 3, 3, 5] → [3, 3, 5, 1]: value, count, value, count."""
+    encoded: list[int] = []
+    for value in values:
+        if encoded and encoded[-2] == value:
+            encoded[-1] += 1
+        else:
+            encoded += [value, 1]
+    return encoded
 
 
 def _table(documents: list[Document], site: Site) -> bytes:
@@ -185,12 +205,13 @@ def _table(documents: list[Document], site: Site) -> bytes:
     category_index = {c.key: i for i, c in enumerate(config.all_categories())}
     issuer_index = {issuer.name: i for i, issuer in enumerate(config.issuers)}
     validity_index = {label: i for i, label in enumerate(VALIDITY_LABELS)}
+    days = [(d.date - EPOCH).days for d in documents]
     return _json(
         {
-            "category": [category_index[d.category] for d in documents],
+            "category": run_length([category_index[d.category] for d in documents]),
             "issuer": [issuer_index[d.issuer] for d in documents],
-            "validity": [validity_index[d.validity.label] for d in documents],
-            "date": [(d.date - EPOCH).days for d in documents],
+            "validity": run_length([validity_index[d.validity.label] for d in documents]),
+            "date": [b - a for a, b in zip([0] + days, days)],
         }
     )
 

@@ -155,7 +155,9 @@
       loading = (async () => {
         const where = indexLocation();
         const meta = await fetchJson(where.meta);
-        const table = await fetchJson(new URL(meta.table, where.folder).href);
+        const table = decodeTable(await fetchJson(new URL(meta.table, where.folder).href));
+        // shard n lives at <shardFolder><n // perFolder>/<n>.json (see shards.py)
+        meta.shards = meta.shards.map((first, n) => [first, `${meta.shardFolder}${Math.floor(n / meta.perFolder)}/${n}.json`]);
         const categories = meta.facets.category;
         const categoryIndex = new Map(categories.map((key, i) => [key, i]));
         // each category with itself and its ancestors, for counting and for "a parent selects its children"
@@ -171,6 +173,23 @@
       });
     }
     return loading;
+  }
+
+  /** The table as plain columns: category and validity come run-length encoded, dates as
+      differences from the previous document's (shards.py `_table`). */
+  function decodeTable(table) {
+    const runs = (encoded) => {
+      const values = [];
+      for (let i = 0; i < encoded.length; i += 2) for (let n = 0; n < encoded[i + 1]; n++) values.push(encoded[i]);
+      return values;
+    };
+    let day = 0;
+    return {
+      category: runs(table.category),
+      validity: runs(table.validity),
+      issuer: table.issuer,
+      date: table.date.map((gap) => (day += gap)),
+    };
   }
 
   /** The shard that holds `token`: the last one whose first token is ≤ it (tokens are BMP, so
@@ -417,7 +436,7 @@
     const page = Math.min(Math.max(1, Math.floor(Number(options.page) || 1)), Math.max(1, pages));
     const fragmentOf = (hit) => {
       const { meta, folder } = index;
-      const folderNumber = Math.floor(hit.id / (meta.fragmentsPerFolder || 200));
+      const folderNumber = Math.floor(hit.id / meta.perFolder);
       return fetchJson(new URL(`${meta.fragments}${folderNumber}/${hit.id}.json`, folder).href);
     };
     if (options.sort !== "date" && (page - 1) * pageSize < WINDOW) {
