@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 from .model import Category, Document, Page, Site
@@ -135,55 +135,48 @@ def home_page(site: Site) -> Page:
     )
 
 
-def catalogue_pages(site: Site) -> list[Page]:
+def list_pages(base: str, documents: tuple[Document, ...], site: Site, template: str = "list.html", **context) -> list[Page]:
+    """The numbered pages of one list (a category, an organ, a year, the whole catalogue).
+
+    `context` holds what every page of the list shares; `title` gets the page number from page
+    2 on, so every page has its own <title>. A page depends on the documents it shows."""
     pages = []
-    base = "gk/"
-    for rows, pager in paginate(base, site.documents, site.config.page_size):
-        pages.append(
-            Page(
-                page_url(base, pager.number),
-                "catalogue.html",
-                {
-                    "title": numbered("政府信息公开目录", pager),
-                    "heading": "政府信息公开目录",
-                    "column": "政府信息公开目录",
-                    "tree": category_tree(site),
-                    "rows": rows,
-                    "pager": pager,
-                    "crumbs": [Crumb("", "首页"), Crumb(None, "政府信息公开目录")],
-                },
-                inputs=("*",),
-            )
-        )
+    for rows, pager in paginate(base, documents, site.config.page_size):
+        page_context = {**context, "title": numbered(context["title"], pager), "rows": rows, "pager": pager}
+        pages.append(Page(page_url(base, pager.number), template, page_context, inputs=tuple(d.source for d in rows)))
     return pages
+
+
+def catalogue_pages(site: Site) -> list[Page]:
+    pages = list_pages(
+        "gk/",
+        site.documents,
+        site,
+        "catalogue.html",
+        title="政府信息公开目录",
+        heading="政府信息公开目录",
+        column="政府信息公开目录",
+        tree=category_tree(site),
+        crumbs=[Crumb("", "首页"), Crumb(None, "政府信息公开目录")],
+    )
+    # the tree's counts change with any document
+    return [replace(page, inputs=("*",)) for page in pages]
 
 
 def category_pages(category: Category, site: Site) -> list[Page]:
-    documents = site.by_category[category.key]
-    crumbs = crumbs_for_category(category, site)
-    children = tuple(TreeNode(c, len(site.by_category[c.key]), ()) for c in category.children)
     root = site.config.categories_by_key[category.names[0]]
-    pages = []
-    for rows, pager in paginate(category.url, documents, site.config.page_size):
-        pages.append(
-            Page(
-                page_url(category.url, pager.number),
-                "list.html",
-                {
-                    "title": numbered(category_title(category, site), pager),
-                    "heading": category.name,
-                    "column": category.name,
-                    "category": category,
-                    "children": children,
-                    "rows": rows,
-                    "pager": pager,
-                    "crumbs": crumbs[:-1] + [Crumb(None, category.name)],
-                    "feed": (f"{root.url}feed.xml", f"{root.name} 订阅"),
-                },
-                inputs=tuple(d.source for d in rows),
-            )
-        )
-    return pages
+    return list_pages(
+        category.url,
+        site.by_category[category.key],
+        site,
+        title=category_title(category, site),
+        heading=category.name,
+        column=category.name,
+        category=category,
+        children=tuple(TreeNode(c, len(site.by_category[c.key]), ()) for c in category.children),
+        crumbs=crumbs_for_category(category, site)[:-1] + [Crumb(None, category.name)],
+        feed=(f"{root.url}feed.xml", f"{root.name} 订阅"),
+    )
 
 
 def _issuer_counts(site: Site) -> list[tuple]:
@@ -194,76 +187,42 @@ def _year_counts(site: Site) -> list[tuple[int, int]]:
     return [(year, len(documents)) for year, documents in site.by_year.items()]
 
 
+def _index_page(url: str, title: str, entries: list[tuple[str, str, int]]) -> Page:
+    """The entry page of a browsing axis: every organ or year with its count."""
+    crumbs = [Crumb("", "首页"), Crumb("gk/", "政府信息公开目录"), Crumb(None, title)]
+    return Page(url, "index_list.html", {"title": title, "heading": title, "column": title, "entries": entries, "crumbs": crumbs}, inputs=("*",))
+
+
 def issuer_pages(site: Site) -> list[Page]:
-    pages = [
-        Page(
-            "jigou/",
-            "index_list.html",
-            {
-                "title": "按发布机构浏览",
-                "heading": "按发布机构浏览",
-                "column": "按发布机构浏览",
-                "entries": [(issuer.url, issuer.name, count) for issuer, count in _issuer_counts(site)],
-                "crumbs": [Crumb("", "首页"), Crumb("gk/", "政府信息公开目录"), Crumb(None, "按发布机构浏览")],
-            },
-            inputs=("*",),
+    counts = _issuer_counts(site)
+    pages = [_index_page("jigou/", "按发布机构浏览", [(issuer.url, issuer.name, count) for issuer, count in counts])]
+    for issuer, _count in counts:
+        pages += list_pages(
+            issuer.url,
+            site.by_issuer[issuer.name],
+            site,
+            title=issuer.name,
+            heading=f"{issuer.name}发布的信息",
+            column=issuer.name,
+            crumbs=[Crumb("", "首页"), Crumb("gk/", "政府信息公开目录"), Crumb("jigou/", "按发布机构浏览"), Crumb(None, issuer.name)],
+            feed=(f"{issuer.url}feed.xml", f"{issuer.name} 订阅"),
         )
-    ]
-    for issuer, _count in _issuer_counts(site):
-        documents = site.by_issuer[issuer.name]
-        for rows, pager in paginate(issuer.url, documents, site.config.page_size):
-            pages.append(
-                Page(
-                    page_url(issuer.url, pager.number),
-                    "list.html",
-                    {
-                        "title": numbered(issuer.name, pager),
-                        "heading": f"{issuer.name}发布的信息",
-                        "column": issuer.name,
-                        "rows": rows,
-                        "pager": pager,
-                        "crumbs": [Crumb("", "首页"), Crumb("gk/", "政府信息公开目录"), Crumb("jigou/", "按发布机构浏览"), Crumb(None, issuer.name)],
-                        "feed": (f"{issuer.url}feed.xml", f"{issuer.name} 订阅"),
-                    },
-                    inputs=tuple(d.source for d in rows),
-                )
-            )
     return pages
 
 
 def year_pages(site: Site) -> list[Page]:
-    pages = [
-        Page(
-            "nian/",
-            "index_list.html",
-            {
-                "title": "按年份浏览",
-                "heading": "按年份浏览",
-                "column": "按年份浏览",
-                "entries": [(f"nian/{year}/", f"{year}年", count) for year, count in _year_counts(site)],
-                "crumbs": [Crumb("", "首页"), Crumb("gk/", "政府信息公开目录"), Crumb(None, "按年份浏览")],
-            },
-            inputs=("*",),
-        )
-    ]
+    counts = _year_counts(site)
+    pages = [_index_page("nian/", "按年份浏览", [(f"nian/{year}/", f"{year}年", count) for year, count in counts])]
     for year, documents in site.by_year.items():
-        base = f"nian/{year}/"
-        for rows, pager in paginate(base, documents, site.config.page_size):
-            pages.append(
-                Page(
-                    page_url(base, pager.number),
-                    "list.html",
-                    {
-                        "title": numbered(f"{year}年发布的信息", pager),
-                        "heading": f"{year}年发布的信息",
-                        "column": f"{year}年",
-                        "rows": rows,
-                        "pager": pager,
-                        "crumbs": [Crumb("", "首页"), Crumb("gk/", "政府信息公开目录"), Crumb("nian/", "按年份浏览"), Crumb(None, f"{year}年")],
-                    },
-                    inputs=tuple(d.source for d in rows),
-                )
-            )
+        pages += list_pages(
+            f"nian/{year}/",
+            documents,
+            site,
+            title=f"{year}年发布的信息",
+            heading=f"{year}年发布的信息",
+            column=f"{year}年",
+            crumbs=[Crumb("", "首页"), Crumb("gk/", "政府信息公开目录"), Crumb("nian/", "按年份浏览"), Crumb(None, f"{year}年")],
+        )
     return pages
 
 
