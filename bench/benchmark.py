@@ -155,7 +155,7 @@ def bench(count: int, work: Path, with_pagefind: bool) -> dict:
         with sync_playwright() as playwright:
             browser = playwright.chromium.launch(executable_path=os.environ.get("GOVSITE_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS)
             row["govsite_query"] = measure_queries(
-                browser, base, out, "search/", GOVSITE_QUERY, ("/search/", "/static/search"), "window.GovsiteSearch !== undefined"
+                browser, base, out, "search/", GOVSITE_QUERY, ("/search/meta.", "/search/t.", "/search/s/", "/search/f/", "/static/search"), "window.GovsiteSearch !== undefined"
             )
             if with_pagefind:
                 row["pagefind_query"] = measure_queries(browser, base, out, "_pagefind_bench.html", PAGEFIND_QUERY, ("/_pagefind/",), "window.ready === true")
