@@ -16,7 +16,7 @@ from whoosh.query import Or
 
 from conftest import FIXTURES, MINIMAL_SITE_YAML, build_content, document, make_content
 from govsite.search.analyzer import index_tokens, query_tokens, query_words
-from govsite.search.shards import FIELDS, field_texts
+from govsite.search.shards import FIELDS, IMPACT_SCALE, field_texts
 from govsite.search.whoosh_index import Word, search, update_index, word_query
 
 VECTORS = json.loads((FIXTURES / "search" / "analyzer_vectors.json").read_text(encoding="utf-8"))["cases"]
@@ -79,7 +79,7 @@ class StaticIndex:
             if matched is not None:
                 word = {doc: impact + matched[doc] for doc, impact in word.items() if doc in matched}
             matched = word
-        return {self.url(doc): impact / 100 for doc, impact in (matched or {}).items()}
+        return {self.url(doc): impact / IMPACT_SCALE for doc, impact in (matched or {}).items()}
 
 
 def whoosh_scores(ix, query: str) -> dict[str, float]:
@@ -109,8 +109,9 @@ def oracle_queries(site) -> list[str]:
 
 
 def tie_tolerance(query: str) -> float:
-    """Each impact is rounded to 1/100, so a sum of n tokens may be off by n/200."""
-    return 0.005 * sum(len(tokens) for tokens in query_words(query)) + 1e-6
+    """Each impact is rounded to 1/IMPACT_SCALE, so a document's sum of n tokens may be off by
+    n/(2 × IMPACT_SCALE), and two documents the static index ties may differ by twice that."""
+    return 1.0 / IMPACT_SCALE * sum(len(tokens) for tokens in query_words(query)) + 1e-6
 
 
 def assert_same_top_ten(static: dict[str, float], whoosh: dict[str, float], query: str) -> None:

@@ -12,7 +12,7 @@
    }
 
    Matching: a document matches a word when it has every token of the word (AND), and is a result
-   when it matches at least one word (OR). Its score is the sum of the impacts (BM25F × 100, from
+   when it matches at least one word (OR). Its score is the sum of the impacts (BM25F × meta.impactScale, from
    the shards) of the tokens of the words it matches. Relevance order: more matched words; issued
    by an organ the query names (a word of 3+ characters ending the organ's name: 县财政局, 财政局);
    higher score; 有效 before 失效/废止/尚未生效; newer; lower id. Then, inside the first ten only
