@@ -74,14 +74,17 @@ def serve(folder: Path) -> tuple[ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_port}/"
 
 
-def served_size(root: Path, url_path: str, cache: dict) -> int:
-    """Bytes a static host sends for one file: gzip -6, or as is when already compressed."""
+def served_size(root: Path, url_path: str, cache: dict) -> tuple[int, int]:
+    """Bytes a static host sends for one file: (gzip -6, brotli -q 5 as Netlify-like CDNs send to
+    browsers that accept br); a file that is compressed already counts as it is in both."""
     from urllib.parse import unquote
+
+    import brotli
 
     if url_path not in cache:
         data = (root / unquote(url_path).lstrip("/")).read_bytes()
         compressed = data[:2] == b"\x1f\x8b" or url_path.endswith((".pf_fragment", ".pf_index", ".pf_meta", ".pf_filter", ".wasm"))
-        cache[url_path] = len(data) if compressed else len(gzip.compress(data, 6))
+        cache[url_path] = (len(data), len(data)) if compressed else (len(gzip.compress(data, 6)), len(brotli.compress(data, quality=5)))
     return cache[url_path]
 
 
@@ -104,7 +107,7 @@ PAGEFIND_PAGE = """<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8"
 def measure_queries(browser, base: str, root: Path, page_path: str, script: str, counted: tuple[str, ...], ready: str) -> dict:
     """Cold bytes per query (fresh browser context each), then warm timings over 5 rounds."""
     cache: dict[str, int] = {}
-    cold_bytes, totals = [], {}
+    cold_bytes, cold_brotli, totals = [], [], {}
     for query in QUERIES:
         context = browser.new_context()
         page = context.new_page()
@@ -115,7 +118,9 @@ def measure_queries(browser, base: str, root: Path, page_path: str, script: str,
         result = page.evaluate(script, query)
         totals[query] = result["total"]
         paths = [u[len(base) - 1 :].split("?")[0] for u in fetched]
-        cold_bytes.append(sum(served_size(root, p, cache) for p in set(paths) if p.startswith(counted)))
+        sizes = [served_size(root, p, cache) for p in set(paths) if p.startswith(counted)]
+        cold_bytes.append(sum(gz for gz, _ in sizes))
+        cold_brotli.append(sum(br for _, br in sizes))
         context.close()
     context = browser.new_context()
     page = context.new_page()
@@ -128,6 +133,8 @@ def measure_queries(browser, base: str, root: Path, page_path: str, script: str,
     return {
         "cold_kb_max": round(max(cold_bytes) / 1024, 1),
         "cold_kb_median": round(statistics.median(cold_bytes) / 1024, 1),
+        "cold_kb_max_brotli": round(max(cold_brotli) / 1024, 1),
+        "worst_query": QUERIES[cold_bytes.index(max(cold_bytes))],
         "warm_ms_p50": round(statistics.median(times), 1),
         "warm_ms_p95": round(statistics.quantiles(times, n=20)[-1], 1),
         "results": totals,
@@ -168,7 +175,7 @@ def bench(count: int, work: Path, with_pagefind: bool) -> dict:
 def print_table(rows: list[dict], previous: dict) -> None:
     print()
     print(f"{'documents':>9}  {'tool':<9} {'build s':>8} {'cpu s':>7} {'peak MB':>8} {'index MB':>9} {'files':>7} {'max/dir':>7} "
-          f"{'cold KB max':>11} {'cold KB med':>11} {'warm p50 ms':>11} {'warm p95 ms':>11}")
+          f"{'cold KB max':>11} {'cold KB med':>11} {'max br KB':>9} {'warm p50 ms':>11} {'warm p95 ms':>11}")
     for row in rows:
         for tool in ("govsite", "pagefind"):
             if f"{tool}_build" not in row:
@@ -176,6 +183,7 @@ def print_table(rows: list[dict], previous: dict) -> None:
             build, index, query = row[f"{tool}_build"], row[f"{tool}_index"], row.get(f"{tool}_query", {})
             print(f"{row['documents']:>9}  {tool:<9} {build['wall']:>8} {build['cpu']:>7} {build['peak_mb']:>8} {index['mb']:>9} "
                   f"{index['files']:>7} {index['max_per_dir']:>7} {query.get('cold_kb_max', '-'):>11} {query.get('cold_kb_median', '-'):>11} "
+                  f"{query.get('cold_kb_max_brotli', '-'):>9} "
                   f"{query.get('warm_ms_p50', '-'):>11} {query.get('warm_ms_p95', '-'):>11}")
         before = previous.get(str(row["documents"]))
         if before:

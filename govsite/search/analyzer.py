@@ -1,4 +1,4 @@
-"""The one tokenizer of search, mirrored line for line by `analyze` in themes/default/static/search.js.
+"""The one tokenizer of search, mirrored by `indexTokens`/`queryTokens`/`queryWords` in themes/default/static/search.js.
 
 Chinese has no spaces, so CJK runs become overlapping character bigrams (县财政局 → 县财 财政
 政局): a query matches where its characters stand together, not scattered. Letters and digits
@@ -13,7 +13,7 @@ import unicodedata
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007\u25cb"
 _RUN_RE = re.compile(f"([{_CJK}]+(?: +[{_CJK}]+)*)|([0-9]+)|([a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f]+)")
-"""One regular expression, the same in search.js: CJK runs (spaces between two ideographs do not
+"""One regular expression (search.js applies the same rules with code-point ranges): CJK runs (spaces between two ideographs do not
 break a run: letter-spaced text such as 促 进 转 型, common in real summaries, must match
 促进转型), digit runs, letter runs (separate, so GB11643 matches GB 11643)."""
 
