@@ -8,6 +8,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import jinja2
+import rcssmin
+import rjsmin
 
 from .markdown import href
 from .model import OutputFile, Page, Site
@@ -53,13 +55,25 @@ def fingerprinted(name: str, data: bytes) -> str:
     return f"static/{stem}.{digest}.{suffix}" if dot else f"static/{name}.{digest}"
 
 
+def minified(name: str, data: bytes) -> bytes | None:
+    """Scripts and stylesheets without comments and spaces (rjsmin, rcssmin: nothing renamed, so
+    the published code still reads as the theme's): search.js is a third smaller once compressed,
+    and every reader on a phone fetches it. None for other files, which are published as they are."""
+    if name.endswith(".js"):
+        return rjsmin.jsmin(data.decode("utf-8"), keep_bang_comments=True).encode("utf-8")
+    if name.endswith(".css"):
+        return rcssmin.cssmin(data.decode("utf-8"), keep_bang_comments=True).encode("utf-8")
+    return None
+
+
 def static_outputs(theme: Theme) -> tuple[list[OutputFile], dict[str, str]]:
     """The theme's static files under fingerprinted names, and name → output path for templates."""
     outputs, names = [], {}
     for name, path in theme.static_files().items():
-        target = fingerprinted(name, path.read_bytes())
+        data = minified(name, path.read_bytes())
+        target = fingerprinted(name, data if data is not None else path.read_bytes())
         names[name] = target
-        outputs.append(OutputFile(target, source=path))
+        outputs.append(OutputFile(target, data=data) if data is not None else OutputFile(target, source=path))
     return outputs, names
 
 

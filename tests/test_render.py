@@ -28,8 +28,19 @@ def test_a_site_template_extends_the_default_one_and_overrides_a_block(tmp_path)
 def test_a_site_static_file_replaces_the_default_one_of_the_same_name(tmp_path):
     site = themed_site(tmp_path, {"static/style.css": "body { color: #000; }\n"})
     [css] = site.out.glob("static/style.*.css")
-    assert css.read_text() == "body { color: #000; }\n"
+    assert css.read_text() == "body{color:#000}"  # the site's file, minified
     assert site.html("").xpath("//link[@rel='stylesheet']/@href") == ["/" + css.relative_to(site.out).as_posix()]
+
+
+def test_scripts_and_stylesheets_are_published_without_comments_and_other_files_as_they_are(tmp_path):
+    script = "/* 说明：只在源文件中 */\nconst answer = 42; // 行尾注释\nconst pattern = /a\\/b/; const text = `模板 ${answer}`;\n"
+    picture = bytes(range(256))
+    site = themed_site(tmp_path, {"static/extra.js": script, "static/logo.bin": picture, "static/extra.css": "/* 注释 */\na { color : red ; }\n"})
+    [js] = site.out.glob("static/extra.*.js")
+    assert js.read_text() == "const answer=42;const pattern=/a\\/b/;const text=`模板 ${answer}`;"
+    assert [p.read_text() for p in site.out.glob("static/extra.*.css")] == ["a{color:red}"]
+    [binary] = site.out.glob("static/logo.*.bin")
+    assert binary.read_bytes() == picture
 
 
 def test_static_files_are_named_by_their_content_hash(tmp_path):

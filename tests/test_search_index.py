@@ -6,7 +6,6 @@ as whoosh's BM25F does over the same tokens with the same field weights."""
 
 from __future__ import annotations
 
-import bisect
 import json
 from collections import Counter
 from pathlib import Path
@@ -16,7 +15,7 @@ from whoosh.query import Or
 
 from conftest import FIXTURES, MINIMAL_SITE_YAML, build_content, document, make_content
 from govsite.search.analyzer import index_tokens, query_tokens, query_words
-from govsite.search.shards import FIELDS, IMPACT_SCALE, field_texts
+from govsite.search.shards import BLOCK_POSTINGS, FIELDS, IMPACT_SCALE, bucket_of, decode_postings, field_texts
 from govsite.search.whoosh_index import Word, search, update_index, word_query
 
 VECTORS = json.loads((FIXTURES / "search" / "analyzer_vectors.json").read_text(encoding="utf-8"))["cases"]
@@ -32,35 +31,39 @@ def test_the_shared_analyzer_vectors_hold_in_python(case):
 
 
 class StaticIndex:
-    """The built `search/` folder read the way search.js reads it: meta, then shards, then fragments."""
+    """The built `search/` folder read the way search.js reads it: meta, then buckets and blocks, then fragments."""
 
     def __init__(self, out: Path):
         metas = sorted((out / "search").glob("meta.*.json"))
         assert len(metas) == 1, metas
         self.root = out / "search"
         self.meta = json.loads(metas[0].read_text(encoding="utf-8"))
-        per = self.meta["perFolder"]
-        folder = self.meta["shardFolder"]
-        self.meta["shards"] = [[first, f"{folder}{n // per}/{n}.json"] for n, first in enumerate(self.meta["shards"])]
-        self.firsts = [first for first, _ in self.meta["shards"]]
-        self._shards: dict[str, dict] = {}
+        self._files: dict[int, object] = {}
 
-    def shard(self, path: str) -> dict[str, list[list[int]]]:
-        if path not in self._shards:
-            self._shards[path] = json.loads((self.root / path).read_text(encoding="utf-8"))
-        return self._shards[path]
+    def shard(self, number: int):
+        """Shard file `number` (buckets first, then blocks), parsed."""
+        if number not in self._files:
+            per, folder = self.meta["perFolder"], self.meta["shardFolder"]
+            self._files[number] = json.loads((self.root / f"{folder}{number // per}/{number}.json").read_text(encoding="utf-8"))
+        return self._files[number]
+
+    def entry(self, token: str) -> list | None:
+        return self.shard(bucket_of(token, self.meta["buckets"])).get(token)
 
     def postings(self, token: str) -> dict[int, int]:
         """Doc id → impact for one token; {} when no document has it."""
-        at = bisect.bisect_right(self.firsts, token) - 1
-        if at < 0:
+        entry = self.entry(token)
+        if entry is None:
             return {}
-        gaps, impacts = self.shard(self.meta["shards"][at][1]).get(token, ([], []))
-        ids, doc_id = [], 0
-        for gap in gaps:
-            doc_id += gap
-            ids.append(doc_id)
-        return dict(zip(ids, impacts))
+        if isinstance(entry[0], str):
+            return dict(zip(*decode_postings(entry)))
+        first, starts = entry
+        found: dict[int, int] = {}
+        for k, start in enumerate([0, *starts]):
+            ids, impacts = decode_postings(self.shard(first + k), start)
+            assert all(start <= doc_id < ([*starts, float("inf")][k]) for doc_id in ids), (token, k)
+            found.update(zip(ids, impacts))
+        return found
 
     def url(self, doc_id: int) -> str:
         per = self.meta["perFolder"]
@@ -173,16 +176,14 @@ def test_an_exact_title_or_document_number_query_finds_its_document_in_both_inde
             assert doc.url in whoosh_scores(ix, query), query
 
 
-def test_shards_are_sorted_hold_each_token_once_and_cover_every_token_of_every_document(sample_site, corpus_site):
+def test_each_token_sits_once_in_its_bucket_and_every_token_of_every_document_is_there(sample_site, corpus_site):
     for built in (sample_site, corpus_site):
         static = StaticIndex(built.out)
-        assert static.firsts == sorted(static.firsts) and len(set(static.firsts)) == len(static.firsts)
+        count = static.meta["buckets"]
         seen: list[str] = []
-        for at, (first, path) in enumerate(static.meta["shards"]):
-            tokens = list(static.shard(path))
-            assert tokens == sorted(tokens) and tokens[0] == first, path
-            if at + 1 < len(static.firsts):
-                assert tokens[-1] < static.firsts[at + 1], f"{path} reaches into the next shard"
+        for number in range(count):
+            tokens = list(static.shard(number))
+            assert all(bucket_of(token, count) == number for token in tokens), number
             seen.extend(tokens)
         assert len(seen) == len(set(seen))
         expected = {
@@ -192,6 +193,20 @@ def test_shards_are_sorted_hold_each_token_once_and_cover_every_token_of_every_d
             for token in index_tokens(text, characters=field != "body")
         }
         assert set(seen) == expected
+
+
+def test_a_common_token_is_cut_into_blocks_that_cover_its_documents_in_order(tmp_path):
+    files = {
+        f"zcwj/doc-{number}.md": document(title=f"关于第{number}项工作的通知", date=f"20{10 + number % 15}-05-01", body="通知正文。\n")
+        for number in range(BLOCK_POSTINGS + 300)
+    }
+    built = build_content(make_content(tmp_path, files, MINIMAL_SITE_YAML), tmp_path / "build")
+    static = StaticIndex(built.out)
+    entry = static.entry("通知")
+    assert isinstance(entry[0], int) and len(entry[1]) == 1, entry  # two blocks, one boundary
+    postings = static.postings("通知")
+    assert sorted(postings) == list(range(len(files)))
+    assert isinstance(static.entry(str(BLOCK_POSTINGS + 7))[0], str), "a token of few documents stays whole in its bucket"
 
 
 def test_every_posting_lists_a_document_that_has_the_token(sample_site):

@@ -80,3 +80,19 @@ def test_documents_with_both_words_come_before_documents_with_one(large_page):
     matched = [row[1] for row in ranked]
     assert 2 in matched and 1 in matched
     assert matched == sorted(matched, reverse=True)
+
+
+def test_fetching_only_the_blocks_a_word_needs_finds_what_the_whole_postings_find(large, large_page):
+    """A common token's blocks are fetched only where the word's other tokens leave documents
+    (search.js `matchWord`); the results and scores must be those of the whole postings, which
+    the Python reader of the index adds up (test_search_index.StaticIndex)."""
+    from test_search_index import StaticIndex
+
+    static = StaticIndex(large.out)
+    assert any(isinstance(static.entry(token)[0], int) for token in ("号", "通知", "政府")), "the corpus must have blocked tokens"
+    documents = large.result.site.documents
+    queries = [d.doc_number for d in documents[:: len(documents) // 8]] + ["政府采购", "县财政局", "通知", "关于印发"]
+    for query in queries:
+        found = large_page.evaluate("async (q) => (await window.GovsiteSearch.match(q)).map(h => [h.id, h.score])", query)
+        scale = static.meta["impactScale"]
+        assert {static.url(doc_id): score / scale for doc_id, score in found} == static.scores(query), query

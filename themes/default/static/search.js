@@ -9,13 +9,14 @@
      queryWords(query) -> string[][]   the query as words of tokens (= analyzer.query_words)
      async search(query, {category, issuer, year, validity, sort, page, pageSize})
        -> {total, pages, results, facets}
+     async match(query) -> [{id, matchedWords, score}]   every match, unfiltered and unordered
    }
 
    Matching: a document matches a word when it has every token of the word (AND), and is a result
    when it matches at least one word (OR). Its score is the sum of the impacts (BM25F × meta.impactScale, from
    the shards) of the tokens of the words it matches. Relevance order: more matched words; issued
    by an organ the query names (a word of 3+ characters ending the organ's name: 县财政局, 财政局);
-   higher score; 有效 before 失效/废止/尚未生效; newer; lower id. Then, inside the first ten only
+   higher score; 有效 before 失效/废止/尚未生效; a later year; a later id (newer within a category). Then, inside the first ten only
    (see rerankHead): a document whose title or 文号 is the query first, then those in which more
    query words stand whole rather than as scattered bigrams. Date order: newer, higher score, lower id.
 
@@ -134,7 +135,6 @@
   }
 
   const VALIDITY_CSS = { 有效: "valid", 失效: "expired", 废止: "repealed", 尚未生效: "pending" };
-  const DAY_MS = 86400000;
 
   /** Where the index is: the search page names its meta file (data-index), relative to the site's
       base path (data-base). */
@@ -156,8 +156,6 @@
         const where = indexLocation();
         const meta = await fetchJson(where.meta);
         const table = decodeTable(await fetchJson(new URL(meta.table, where.folder).href));
-        // shard n lives at <shardFolder><n // perFolder>/<n>.json (see shards.py)
-        meta.shards = meta.shards.map((first, n) => [first, `${meta.shardFolder}${Math.floor(n / meta.perFolder)}/${n}.json`]);
         const categories = meta.facets.category;
         const categoryIndex = new Map(categories.map((key, i) => [key, i]));
         // each category with itself and its ancestors, for counting and for "a parent selects its children"
@@ -165,8 +163,7 @@
           const names = key.split("/");
           return names.map((_, depth) => categoryIndex.get(names.slice(0, depth + 1).join("/"))).filter((i) => i !== undefined);
         });
-        const years = table.date.map((days) => new Date(days * DAY_MS).getUTCFullYear());
-        return { meta, table, folder: where.folder, categoryIndex, lineage, years, postings: new Map() };
+        return { meta, table, folder: where.folder, categoryIndex, lineage, years: table.year, postings: new Map(), dates: null };
       })();
       loading.catch(() => {
         loading = null;
@@ -175,81 +172,147 @@
     return loading;
   }
 
-  /** The table as plain columns: category and validity come run-length encoded, dates as
-      differences from the previous document's (shards.py `_table`). */
+  const VLQ_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const VLQ_VALUE = new Int8Array(128).fill(-1);
+  for (let i = 0; i < VLQ_DIGITS.length; i += 1) VLQ_VALUE[VLQ_DIGITS.charCodeAt(i)] = i;
+
+  /** A string of base64 VLQ numbers (shards.py `vlq`) as an array; `add` is added to each. */
+  function unvlq(text, add = 0) {
+    const values = [];
+    let value = 0;
+    let shift = 0;
+    for (let i = 0; i < text.length; i += 1) {
+      const digit = VLQ_VALUE[text.charCodeAt(i)];
+      value += (digit & 31) * 2 ** shift;
+      if (digit & 32) shift += 5;
+      else {
+        values.push(value + add);
+        value = 0;
+        shift = 0;
+      }
+    }
+    return values;
+  }
+
+  /** The table as plain columns (shards.py `_table`): category, validity and year run-length
+      encoded, issuers as VLQ. */
   function decodeTable(table) {
     const runs = (encoded) => {
       const values = [];
       for (let i = 0; i < encoded.length; i += 2) for (let n = 0; n < encoded[i + 1]; n++) values.push(encoded[i]);
       return values;
     };
-    let day = 0;
-    return {
-      category: runs(table.category),
-      validity: runs(table.validity),
-      issuer: table.issuer,
-      date: table.date.map((gap) => (day += gap)),
-    };
+    return { category: runs(table.category), validity: runs(table.validity), issuer: unvlq(table.issuer), year: runs(table.year) };
   }
 
-  /** The shard that holds `token`: the last one whose first token is ≤ it (tokens are BMP, so
-      UTF-16 order is Python's code-point order). */
-  function shardFor(shards, token) {
-    let low = 0;
-    let high = shards.length - 1;
-    let found = -1;
-    while (low <= high) {
-      const middle = (low + high) >> 1;
-      if (shards[middle][0] <= token) {
-        found = middle;
-        low = middle + 1;
-      } else high = middle - 1;
+  /** Days since 1970 per document id (shards.py `_dates`: zigzag VLQ differences), fetched for date order only. */
+  async function loadDates(index) {
+    if (!index.dates) {
+      index.dates = fetchJson(new URL(index.meta.dates, index.folder).href).then((encoded) => {
+        let day = 0;
+        return unvlq(encoded).map((zigzag) => (day += zigzag % 2 ? -(zigzag + 1) / 2 : zigzag / 2));
+      });
+      index.dates.catch(() => {
+        index.dates = null;
+      });
     }
-    return found < 0 ? null : shards[found][1];
+    return index.dates;
   }
 
-  /** {ids, impacts} of a token, or null when no document has it. */
+  /** FNV-1a over UTF-16 code units, as shards.py `bucket_of`. */
+  function bucketOf(token, count) {
+    let value = 0x811c9dc5;
+    for (let i = 0; i < token.length; i += 1) value = Math.imul(value ^ token.charCodeAt(i), 0x01000193) >>> 0;
+    return value % count;
+  }
+
+  function shardUrl(index, number) {
+    const { meta, folder } = index;
+    return new URL(`${meta.shardFolder}${Math.floor(number / meta.perFolder)}/${number}.json`, folder).href;
+  }
+
+  /** [gaps, base, impacts] → {ids, impacts} (shards.py `encode_postings`). */
+  function decodePostings([gaps, base, impacts], start = 0) {
+    let id = start;
+    return { ids: unvlq(gaps).map((gap) => (id += gap)), impacts: unvlq(impacts, base) };
+  }
+
+  /** What the index holds for a token: {ids, impacts} for a token kept whole, {blocks: [{start,
+      end, file}]} for a common token cut into blocks, or null when no document has it. */
   async function postingsOf(index, token) {
-    if (index.postings.has(token)) return index.postings.get(token);
-    const path = shardFor(index.meta.shards, token);
-    let found = null;
-    if (path) {
-      const shard = await fetchJson(new URL(path, index.folder).href);
-      if (Object.prototype.hasOwnProperty.call(shard, token)) {
-        const [gaps, impacts] = shard[token];
-        const ids = new Int32Array(gaps.length);
-        let id = 0;
-        gaps.forEach((gap, i) => {
-          id += gap;
-          ids[i] = id;
-        });
-        found = { ids, impacts };
-      }
+    if (!index.postings.has(token)) {
+      index.postings.set(token, (async () => {
+        const bucket = await fetchJson(shardUrl(index, bucketOf(token, index.meta.buckets)));
+        if (!Object.prototype.hasOwnProperty.call(bucket, token)) return null;
+        const entry = bucket[token];
+        if (typeof entry[0] === "string") return decodePostings(entry);
+        const [first, starts] = entry;
+        const bounds = [0, ...starts, Infinity];
+        return { blocks: bounds.slice(0, -1).map((start, k) => ({ start, end: bounds[k + 1], file: first + k })) };
+      })());
     }
-    index.postings.set(token, found);
-    return found;
+    return index.postings.get(token);
+  }
+
+  const blockCache = new Map();
+
+  function blockPostings(index, block) {
+    if (!blockCache.has(block.file)) {
+      blockCache.set(block.file, fetchJson(shardUrl(index, block.file)).then((data) => decodePostings(data, block.start)));
+    }
+    return blockCache.get(block.file);
+  }
+
+  /** The blocks that can hold one of `ids` (sorted ascending), or all of them without `ids`. */
+  function blocksFor(blocks, ids) {
+    if (!ids) return blocks;
+    let at = 0;
+    return blocks.filter((block) => {
+      while (at < ids.length && ids[at] < block.start) at += 1;
+      return at < ids.length && ids[at] < block.end;
+    });
+  }
+
+  async function blockList(index, blocks, ids) {
+    const parts = await Promise.all(blocksFor(blocks, ids).map((block) => blockPostings(index, block)));
+    return { ids: parts.flatMap((part) => part.ids), impacts: parts.flatMap((part) => part.impacts) };
+  }
+
+  /** doc id → score for one word: the documents that have all its tokens, with the sum of their
+      impacts. Tokens kept whole are intersected first; of a common token, only the blocks that can
+      hold a document still in the running are fetched (all of them when every token is common:
+      then the one with the fewest blocks goes first). */
+  async function matchWord(index, entries) {
+    if (entries.some((entry) => !entry)) return new Map();
+    const whole = entries.filter((entry) => !entry.blocks).sort((a, b) => a.ids.length - b.ids.length);
+    const blocked = entries.filter((entry) => entry.blocks).sort((a, b) => a.blocks.length - b.blocks.length);
+    if (!whole.length) whole.push(await blockList(index, blocked.shift().blocks, null));
+    let scores = new Map();
+    whole[0].ids.forEach((id, i) => scores.set(id, whole[0].impacts[i]));
+    const narrow = (list) => {
+      const next = new Map();
+      list.ids.forEach((id, i) => {
+        const score = scores.get(id);
+        if (score !== undefined) next.set(id, score + list.impacts[i]);
+      });
+      scores = next;
+    };
+    whole.slice(1).forEach(narrow);
+    for (const entry of blocked) {
+      if (!scores.size) break;
+      narrow(await blockList(index, entry.blocks, [...scores.keys()].sort((a, b) => a - b)));
+    }
+    return scores;
   }
 
   /** id -> {id, matchedWords, score}: OR across words, AND within a word. */
   async function matchDocuments(index, words) {
     const tokens = [...new Set(words.flat())];
-    const lists = await Promise.all(tokens.map((token) => postingsOf(index, token)));
-    const byToken = new Map(tokens.map((token, i) => [token, lists[i]]));
+    const entries = await Promise.all(tokens.map((token) => postingsOf(index, token)));
+    const byToken = new Map(tokens.map((token, i) => [token, entries[i]]));
+    const wordScores = await Promise.all(words.map((word) => matchWord(index, word.map((token) => byToken.get(token)))));
     const hits = new Map();
-    for (const word of words) {
-      const wordLists = word.map((token) => byToken.get(token));
-      if (wordLists.some((list) => !list)) continue;
-      wordLists.sort((a, b) => a.ids.length - b.ids.length);
-      let scores = new Map();
-      wordLists[0].ids.forEach((id, i) => scores.set(id, wordLists[0].impacts[i]));
-      for (const list of wordLists.slice(1)) {
-        const next = new Map();
-        list.ids.forEach((id, i) => {
-          const score = scores.get(id);
-          if (score !== undefined) next.set(id, score + list.impacts[i]);
-        });
-        scores = next;
-      }
+    for (const scores of wordScores) {
       for (const [id, score] of scores) {
         const hit = hits.get(id);
         if (hit) {
@@ -385,7 +448,9 @@
     return named;
   }
 
-  function sortResults(index, results, sort, organs) {
+  /** Relevance ties go to the newer document: a later year, then a later id (ids follow category,
+      then date). Date order needs the dates, fetched the first time a reader asks for it. */
+  async function sortResults(index, results, sort, organs) {
     const { table } = index;
     const demoted = (id) => (table.validity[id] === 0 ? 0 : 1); // 0 is 有效
     const organ = (id) => organs.get(table.issuer[id]) || 0;
@@ -394,10 +459,11 @@
       organ(b.id) - organ(a.id) ||
       b.score - a.score ||
       demoted(a.id) - demoted(b.id) ||
-      table.date[b.id] - table.date[a.id] ||
-      a.id - b.id;
-    const byDate = (a, b) => table.date[b.id] - table.date[a.id] || b.score - a.score || a.id - b.id;
-    return results.sort(sort === "date" ? byDate : byRelevance);
+      table.year[b.id] - table.year[a.id] ||
+      b.id - a.id;
+    if (sort !== "date") return results.sort(byRelevance);
+    const dates = await loadDates(index);
+    return results.sort((a, b) => dates[b.id] - dates[a.id] || b.score - a.score || a.id - b.id);
   }
 
   /** Reorders the first WINDOW results by what only their fragments tell. A document whose title or
@@ -430,7 +496,7 @@
     const words = queryWords(query);
     const hits = await matchDocuments(index, words);
     const { results, facets } = filterAndCount(index, hits, options);
-    sortResults(index, results, options.sort, organsNamed(index, wordTexts(query)));
+    await sortResults(index, results, options.sort, organsNamed(index, wordTexts(query)));
     const pageSize = Math.max(1, Math.floor(Number(options.pageSize) || 10));
     const pages = Math.ceil(results.length / pageSize);
     const page = Math.min(Math.max(1, Math.floor(Number(options.page) || 1)), Math.max(1, pages));
@@ -477,7 +543,12 @@
     };
   }
 
-  window.GovsiteSearch = { indexTokens, queryTokens, queryWords, search };
+  /** Every document a query matches, before filters and order: [{id, matchedWords, score}]. */
+  async function match(query) {
+    return [...(await matchDocuments(await loadIndex(), queryWords(query))).values()];
+  }
+
+  window.GovsiteSearch = { indexTokens, queryTokens, queryWords, search, match };
 
   // ---------------------------------------------------------------- the search page
 
