@@ -4,22 +4,23 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .config import load_site_config
 from .feeds import feed_files, robots, sitemap
-from .load import read_sources, shown_path
-from .markdown import render_bodies
+from .load import content_files
+from .markdown import with_rendered
 from .model import BuildResult, OutputFile, Site
-from .pages import plan_pages
+from .pages import document_titles, plan_pages
 from .problems import BuildFailed, Problem, Problems
-from .render import Theme, make_environment, render_pages, static_outputs
+from .render import Theme, make_environment, render_page, static_outputs, template_problem
 from .resolve import resolve_site
 from .search.shards import build_search_index
-from .validate import validate_documents
-from .write import check_output_folder, write_site
+from .workers import CheckState, DocumentJob, RenderState, Workers, check_chunk, process_count, render_chunk
+from .write import Staging, check_output_folder
+
+__all__ = ["BuildOptions", "build", "published_files", "template_problem"]
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,8 @@ class BuildOptions:
     out: Path
     today: dt.date
     """"Now" for validity and publication; the real date in Asia/Shanghai unless --today says otherwise."""
+    jobs: int | None = None
+    """Processes to build with; None: one per core for a site of `workers.POOL_THRESHOLD` documents or more, else 1."""
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -35,37 +38,94 @@ def build(options: BuildOptions) -> BuildResult:
     check_output_folder(options.out, options.content)
     problems = Problems()
     config = load_site_config(options.content, problems)
-    sources = read_sources(options.content, problems)
+    paths = content_files(options.content)
+    workers = Workers(process_count(options.jobs, len(paths)))
+    with workers.run(check_chunk, CheckState(Path.cwd(), options.content, config), paths) as checked:
+        documents = []
+        for item in checked:
+            problems.extend(item.problems)
+            if item.document is not None:
+                documents.append(item.document)
     if config is None:
         problems.raise_if_errors()
-    documents = validate_documents(sources, config, options.content, problems)
     site = resolve_site(documents, config, options.today, problems)
-    site = render_bodies(site, problems)
-    files = published_files(site, options.content, problems)
-    problems.raise_if_errors()  # nothing rendered, nothing written
 
-    # everything is rendered into memory first, then written in one swap
+    # Pages are written into a staging folder as they are made; it replaces the output folder only
+    # if nothing went wrong (write.py). Workers render the documents while this process renders
+    # the lists; the index and the feeds need every document's tokens and excerpt, so they come last.
     theme = Theme.for_site(config.theme)
     statics, assets = static_outputs(theme)
-    search = build_search_index(site)
-    pages = plan_pages(site, search.meta_path)
-    try:
-        html = render_pages(make_environment(theme, site, assets), pages)
-    except Exception as exc:  # a broken (custom) template is a message, not a traceback
-        raise BuildFailed([template_problem(exc)], problems.warnings) from None
-    feeds = feed_files(site)
-    outputs = html + feeds + [sitemap(site, [page.url for page in pages]), robots(site)]
-    outputs += files + statics + [OutputFile(path, data) for path, data in sorted(search.files.items())]
-    _check_output_collisions(outputs)
-    write_site(outputs, options.out)
+    # with errors already, the bodies are still rendered for their own problems, but no page is made
+    pages_wanted = not problems.errors
+    titles = document_titles(site)
+    jobs = [DocumentJob(d, titles[d.source] if pages_wanted else None) for d in site.documents]
+    jobs += [DocumentJob(d, None) for d in site.held_back]
+    with Staging(options.out) as staging:
+        state = RenderState(
+            Path.cwd(),
+            Site(config, site.today, (), {}, {}, {}),
+            theme,
+            assets,
+            {d.source: d.url for d in site.documents},
+            frozenset(d.source for d in site.held_back),
+            staging.root,
+        )
+        with workers.run(render_chunk, state, jobs) as rendered:
+            for output in statics:
+                staging.write(output)
+            env = make_environment(theme, site, assets)
+            pages = plan_pages(site, documents=False)
+            first = [p for p in pages if "search_index" not in p.context] if pages_wanted else []
+            failure = _write_pages(env, first, staging)
+            products, counts = {}, {}
+            for item in rendered:
+                problems.extend(item.problems)
+                failure = failure or item.failure
+                if item.page is not None:
+                    staging.record(item.page)
+                products[item.source] = (item.files, item.excerpt)
+                counts[item.source] = item.counts
+        site = with_rendered(site, products)
+        files = published_files(site, options.content, problems)
+        problems.raise_if_errors()  # nothing of the output folder was touched
+        if failure is not None:
+            raise BuildFailed([failure], problems.warnings)
+
+        for output in files:
+            staging.write(output)
+        search = build_search_index(site, counts)
+        del counts
+        for path, data in sorted(search.files.items()):
+            staging.write(OutputFile(path, data))
+        later = [replace(p, context={**p.context, "search_index": search.meta_path}) for p in pages if "search_index" in p.context]
+        failure = _write_pages(env, later, staging)
+        if failure is not None:
+            raise BuildFailed([failure], problems.warnings)
+        feeds = feed_files(site)
+        urls = [page.url for page in pages] + [d.url for d in site.documents]
+        for output in feeds + [sitemap(site, urls), robots(site)]:
+            staging.write(output)
+        _check_output_collisions(staging)
+        staging.commit()
     return BuildResult(
         site=site,
-        files=len(outputs),
-        pages=len(html),
+        files=len(staging.paths),
+        pages=len(pages) + len(site.documents),
         feeds=len(feeds),
         warnings=tuple(problems.warnings),
         seconds=time.perf_counter() - started,
     )
+
+
+def _write_pages(env, pages, staging: Staging) -> Problem | None:
+    """Render and write `pages` in order; the first template failure as a Problem, if any."""
+    for page in pages:
+        try:
+            output = render_page(env, page)
+        except Exception as exc:  # a broken (custom) template is a message, not a traceback
+            return template_problem(exc)
+        staging.write(output)
+    return None
 
 
 def published_files(site: Site, content: Path, problems: Problems) -> list[OutputFile]:
@@ -89,29 +149,10 @@ def published_files(site: Site, content: Path, problems: Problems) -> list[Outpu
     return [found[path] for path in sorted(found)]
 
 
-def _check_output_collisions(outputs: list[OutputFile]) -> None:
-    paths: dict[str, int] = {}
-    for output in outputs:
-        paths[output.path] = paths.get(output.path, 0) + 1
-    clashes = sorted(path for path, count in paths.items() if count > 1)
+def _check_output_collisions(staging: Staging) -> None:
+    clashes = staging.collisions()
     if clashes:
         problems = [
             Problem(path, 0, "两个输出文件的路径相同（附件与页面或其他附件重名）。", "给附件或文档换一个文件名。") for path in clashes
         ]
         raise BuildFailed(problems, [])
-
-
-def template_problem(exc: Exception) -> Problem:
-    """Where in which template rendering failed: the innermost template frame of the traceback."""
-    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "模板"
-    line = getattr(exc, "lineno", 0) or 0
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith((".html", ".xml", ".j2")):
-            name, line = frame.filename, frame.lineno or 0
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return Problem(
-        shown_path(Path(str(name))) if name != "模板" else name,
-        line,
-        f"主题模板出错：{message}",
-        "检查主题模板中这一行的写法；如果是自定义模板，可先删除它以使用默认主题。",
-    )

@@ -60,16 +60,17 @@ def main() -> None:
 @content_option
 @out_option
 @today_option
-def build_command(content: Path, out: Path, today: dt.date | None) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="用几个进程构建（默认：文件多时每个 CPU 核一个）。")
+def build_command(content: Path, out: Path, today: dt.date | None, jobs: int | None) -> None:
     """构建网站：读取内容目录，检查所有文件，生成到输出目录。"""
-    run_build(content, out, today)
+    run_build(content, out, today, jobs=jobs)
 
 
-def run_build(content: Path, out: Path, today: dt.date | None) -> None:
+def run_build(content: Path, out: Path, today: dt.date | None, jobs: int | None = None) -> None:
     if not content.is_dir():
         click.echo(f"找不到内容目录 {content}。请在网站项目的根目录运行，或用 --content 指定内容目录。", err=True)
         sys.exit(EXIT_USAGE)
-    options = BuildOptions(content=content, out=out, today=today or today_in_china())
+    options = BuildOptions(content=content, out=out, today=today or today_in_china(), jobs=jobs)
     try:
         result = build(options)
     except UnsafeOutput as exc:

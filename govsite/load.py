@@ -337,11 +337,16 @@ def shown_path(path: Path) -> str:
         return path.as_posix()
 
 
+def source_file(content: Path, path: Path, problems: Problems) -> SourceFile | None:
+    """The document at `path` (a file under `content`), or None with the reason in `problems`."""
+    rel = unicodedata.normalize("NFC", path.relative_to(content).as_posix())
+    return read_source(path, rel, shown_path(path), problems)
+
+
 def read_sources(content: Path, problems: Problems) -> list[SourceFile]:
     sources = []
     for path in content_files(content):
-        rel = unicodedata.normalize("NFC", path.relative_to(content).as_posix())
-        source = read_source(path, rel, shown_path(path), problems)
+        source = source_file(content, path, problems)
         if source is not None:
             sources.append(source)
     return sources

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from whoosh.query import Or
 
-from conftest import FIXTURES, MINIMAL_SITE_YAML, build_content, document, make_content
+from conftest import FIXTURES, MINIMAL_SITE_YAML, build_content, document, make_content, site_with_text
 from govsite.search.analyzer import index_tokens, query_tokens, query_words
 from govsite.search.shards import BLOCK_POSTINGS, FIELDS, IMPACT_SCALE, bucket_of, decode_postings, field_texts
 from govsite.search.whoosh_index import Word, search, update_index, word_query
@@ -141,7 +141,7 @@ def whoosh_of(tmp_path_factory):
     def _index(site_built):
         if site_built.out not in built:
             folder = tmp_path_factory.mktemp("whoosh")
-            built[site_built.out], _ = update_index(site_built.result.site, site_built.content, folder)
+            built[site_built.out], _ = update_index(site_with_text(site_built), site_built.content, folder)
         return built[site_built.out]
 
     return _index
@@ -188,7 +188,7 @@ def test_each_token_sits_once_in_its_bucket_and_every_token_of_every_document_is
         assert len(seen) == len(set(seen))
         expected = {
             token
-            for doc in built.result.site.documents
+            for doc in site_with_text(built).documents
             for field, text in field_texts(doc).items()
             for token in index_tokens(text, characters=field != "body")
         }
@@ -211,7 +211,7 @@ def test_a_common_token_is_cut_into_blocks_that_cover_its_documents_in_order(tmp
 
 def test_every_posting_lists_a_document_that_has_the_token(sample_site):
     static = StaticIndex(sample_site.out)
-    by_url = {doc.url: doc for doc in sample_site.result.site.documents}
+    by_url = {doc.url: doc for doc in site_with_text(sample_site).documents}
     for token in ("青山", "财政", "2024", "局"):
         postings = static.postings(token)
         assert postings, token

@@ -97,19 +97,24 @@ def quantised_length(length: int) -> int:
     return byte_to_length(length_to_byte(length))
 
 
-def build_search_index(site: Site) -> SearchIndex:
+def token_counts(document: Document) -> dict[str, Counter]:
+    """Field → how often each token occurs in it: all indexing needs of one document (its text filled)."""
+    return {field: Counter(index_tokens(text, characters=field != "body")) for field, text in field_texts(document).items()}
+
+
+def build_search_index(site: Site, counts: dict[str, dict[str, Counter]] | None = None) -> SearchIndex:
+    """The index of the site's documents; `counts` (source → `token_counts`) when the build's workers
+    counted them, else the documents' text is read here."""
     documents = search_order(site.documents)
     count = len(documents)
     frequencies: list[dict[str, Counter]] = []
     totals = dict.fromkeys(FIELDS, 0)
     document_frequency: dict[str, Counter] = {field: Counter() for field in FIELDS}
     for document in documents:
-        per_field = {}
-        for field, text in field_texts(document).items():
-            counts = Counter(index_tokens(text, characters=field != "body"))
-            per_field[field] = counts
-            totals[field] += sum(counts.values())
-            document_frequency[field].update(counts.keys())
+        per_field = counts[document.source] if counts is not None else token_counts(document)
+        for field, field_counts in per_field.items():
+            totals[field] += sum(field_counts.values())
+            document_frequency[field].update(field_counts.keys())
         frequencies.append(per_field)
     average = {field: (totals[field] / count if count else 0) or 1 for field in FIELDS}
     idf = {
@@ -324,6 +329,6 @@ def _fragment(document: Document) -> bytes:
             "docNumber": document.doc_number,
             "validity": document.validity.label,
             "category": document.category,
-            "text": " ".join(document.text.split())[:FRAGMENT_TEXT],
+            "text": document.excerpt[:FRAGMENT_TEXT],
         }
     )
