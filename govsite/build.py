@@ -16,8 +16,9 @@ from .pages import document_titles, plan_pages
 from .problems import BuildFailed, Problem, Problems
 from .render import Theme, make_environment, render_page, static_outputs, template_problem
 from .resolve import resolve_site
-from .search.shards import build_search_index
-from .workers import CheckState, DocumentJob, RenderState, Workers, check_chunk, process_count, render_chunk
+from .search.counts import TokenCounts
+from .search.shards import search_order, write_search_index
+from .workers import CheckState, DocumentJob, RenderState, Workers, check_chunk, chunks, process_count, render_chunk
 from .write import Staging, check_output_folder
 
 __all__ = ["BuildOptions", "build", "published_files", "template_problem"]
@@ -42,10 +43,11 @@ def build(options: BuildOptions) -> BuildResult:
     workers = Workers(process_count(options.jobs, len(paths)))
     with workers.run(check_chunk, CheckState(Path.cwd(), options.content, config), paths) as checked:
         documents = []
-        for item in checked:
-            problems.extend(item.problems)
-            if item.document is not None:
-                documents.append(item.document)
+        for part in checked:
+            for item in part:
+                problems.extend(item.problems)
+                if item.document is not None:
+                    documents.append(item.document)
     if config is None:
         problems.raise_if_errors()
     site = resolve_site(documents, config, options.today, problems)
@@ -58,8 +60,11 @@ def build(options: BuildOptions) -> BuildResult:
     # with errors already, the bodies are still rendered for their own problems, but no page is made
     pages_wanted = not problems.errors
     titles = document_titles(site)
-    jobs = [DocumentJob(d, titles[d.source] if pages_wanted else None) for d in site.documents]
+    search_ids = {d.source: number for number, d in enumerate(search_order(site.documents))}
+    jobs = [DocumentJob(d, titles[d.source] if pages_wanted else None, search_ids[d.source]) for d in site.documents]
     jobs += [DocumentJob(d, None) for d in site.held_back]
+    counts = TokenCounts([job.document.source for job in jobs])
+    fragments: list[bytes] = [b""] * len(search_ids)
     with Staging(options.out) as staging:
         state = RenderState(
             Path.cwd(),
@@ -70,34 +75,36 @@ def build(options: BuildOptions) -> BuildResult:
             frozenset(d.source for d in site.held_back),
             staging.root,
         )
-        with workers.run(render_chunk, state, jobs) as rendered:
+        with workers.pool(state) as pool:
+            rendered = pool.map(render_chunk, chunks(jobs))
             for output in statics:
                 staging.write(output)
             env = make_environment(theme, site, assets)
             pages = plan_pages(site, documents=False)
             first = [p for p in pages if "search_index" not in p.context] if pages_wanted else []
             failure = _write_pages(env, first, staging)
-            products, counts = {}, {}
-            for item in rendered:
-                problems.extend(item.problems)
-                failure = failure or item.failure
-                if item.page is not None:
-                    staging.record(item.page)
-                products[item.source] = (item.files, item.excerpt)
-                counts[item.source] = item.counts
-        site = with_rendered(site, products)
-        files = published_files(site, options.content, problems)
-        problems.raise_if_errors()  # nothing of the output folder was touched
-        if failure is not None:
-            raise BuildFailed([failure], problems.warnings)
+            products = {}
+            for part in rendered:
+                counts.add(len(products), part.counts)
+                for item in part.documents:
+                    problems.extend(item.problems)
+                    failure = failure or item.failure
+                    for path in item.written:
+                        staging.record(path)
+                    if item.fragment is not None:
+                        fragments[search_ids[item.source]] = item.fragment
+                    products[item.source] = (item.files, item.excerpt)
+            site = with_rendered(site, products)
+            files = published_files(site, options.content, problems)
+            problems.raise_if_errors()  # nothing of the output folder was touched
+            if failure is not None:
+                raise BuildFailed([failure], problems.warnings)
+            meta_path = write_search_index(site, counts, staging, fragments, pool.map, staging.root, workers.count * 2)
+            del counts
 
         for output in files:
             staging.write(output)
-        search = build_search_index(site, counts)
-        del counts
-        for path, data in sorted(search.files.items()):
-            staging.write(OutputFile(path, data))
-        later = [replace(p, context={**p.context, "search_index": search.meta_path}) for p in pages if "search_index" in p.context]
+        later = [replace(p, context={**p.context, "search_index": meta_path}) for p in pages if "search_index" in p.context]
         failure = _write_pages(env, later, staging)
         if failure is not None:
             raise BuildFailed([failure], problems.warnings)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import unicodedata
+from functools import lru_cache
 from pathlib import Path
 
 import yaml
@@ -337,10 +338,25 @@ def shown_path(path: Path) -> str:
         return path.as_posix()
 
 
+@lru_cache(maxsize=8)
+def _resolved(content: str, cwd: str) -> tuple[str, str]:
+    return str(Path(content).resolve()) + os.sep, str(Path(cwd).resolve()) + os.sep
+
+
+def shown_content_path(content: Path, path: Path) -> str:
+    """`shown_path(path)` for a file `content_files` found, without resolving each one's folders
+    again (a tenth of a millisecond a file): only the file itself may be a link."""
+    if path.is_symlink():
+        return shown_path(path)
+    base, cwd = _resolved(str(content), os.getcwd())
+    full = base + os.path.relpath(path, content)
+    return Path(full[len(cwd) :]).as_posix() if full.startswith(cwd) else path.as_posix()
+
+
 def source_file(content: Path, path: Path, problems: Problems) -> SourceFile | None:
     """The document at `path` (a file under `content`), or None with the reason in `problems`."""
     rel = unicodedata.normalize("NFC", path.relative_to(content).as_posix())
-    return read_source(path, rel, shown_path(path), problems)
+    return read_source(path, rel, shown_content_path(content, path), problems)
 
 
 def read_sources(content: Path, problems: Problems) -> list[SourceFile]:

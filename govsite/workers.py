@@ -16,6 +16,7 @@ smaller than `POOL_THRESHOLD` documents does all of it in the build's own proces
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -30,7 +31,8 @@ from .model import Document, Site, SiteConfig, evolve
 from .pages import document_page
 from .problems import Problem, Problems
 from .render import Theme, make_environment, render_page, template_problem
-from .search.shards import token_counts
+from .search.counts import ChunkCounts, count_chunk
+from .search.shards import fragment, fragment_path
 from .validate import validate_document
 from .write import put
 
@@ -131,6 +133,8 @@ class DocumentJob:
     """Resolved, with its body."""
     title: str | None
     """The <title> of its page; None for a document that gets no page (dated after today)."""
+    search_id: int | None = None
+    """Its number in the search index, whose fragment of it this worker writes; None: not searchable."""
 
 
 @dataclass(frozen=True)
@@ -140,27 +144,40 @@ class Rendered:
     source: str
     files: tuple[str, ...]
     excerpt: str
-    counts: dict
-    """Field → token → occurrences (`search.shards.token_counts`)."""
     problems: tuple[Problem, ...]
-    page: str | None
-    """The output path of the page written, if any."""
+    written: tuple[str, ...]
+    """The output paths this worker wrote: the page, the search fragment."""
+    fragment: bytes | None
+    """The sha256 of the search fragment written."""
     failure: Problem | None = None
     """A template that failed on this page."""
 
 
-def render_chunk(jobs: list[DocumentJob]) -> list[Rendered]:
-    return [render_document(job) for job in jobs]
+@dataclass(frozen=True)
+class RenderedChunk:
+    documents: list[Rendered]
+    counts: ChunkCounts
+    """The search token counts of the chunk's documents."""
 
 
-def render_document(job: DocumentJob) -> Rendered:
+def render_chunk(jobs: list[DocumentJob]) -> RenderedChunk:
+    rendered, documents = [], []
+    for job in jobs:
+        result, document = render_document(job)
+        rendered.append(result)
+        documents.append(document)
+    return RenderedChunk(rendered, count_chunk(documents))
+
+
+def render_document(job: DocumentJob) -> tuple[Rendered, Document]:
+    """Render the body; write the page and the search fragment. The document is returned with its text."""
     state: RenderState = _state
     problems = Problems()
     document = job.document
     body = render_body(document, state.sources, state.site.config.base_path, problems, state.pending)
     document = evolve(document, html=body.html, text=body.text, files=body.files, excerpt=excerpt(body.text))
-    counts = token_counts(document)
-    page = failure = None
+    written: list[str] = []
+    failure = digest = None
     if job.title is not None:
         try:
             output = render_page(state.environment, document_page(document, state.site, job.title))
@@ -168,8 +185,14 @@ def render_document(job: DocumentJob) -> Rendered:
             failure = template_problem(exc)
         else:
             put(state.staging, output.path, output.data)
-            page = output.path
-    return Rendered(document.source, body.files, document.excerpt, counts, tuple(problems.items), page, failure)
+            written.append(output.path)
+    if job.search_id is not None:
+        data = fragment(document)
+        put(state.staging, fragment_path(job.search_id), data)
+        written.append(fragment_path(job.search_id))
+        digest = hashlib.sha256(data).digest()
+    rendered = Rendered(document.source, body.files, document.excerpt, tuple(problems.items), tuple(written), digest, failure)
+    return rendered, evolve(document, html="")
 
 
 # --- running tasks --------------------------------------------------------------------------
@@ -179,24 +202,32 @@ def chunks(items: list, size: int = CHUNK) -> list[list]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
+class Pool:
+    """Processes with the state of one stage installed (or this process alone), running its tasks."""
+
+    def __init__(self, executor: ProcessPoolExecutor | None):
+        self.executor = executor
+
+    def map(self, task: Callable, items: Iterable) -> Iterator:
+        """`task` over `items`, the results in order; the work starts at once in worker processes, so
+        the caller can do its own before reading them (in this process it is done as they are read)."""
+        return map(task, items) if self.executor is None else self.executor.map(task, items)
+
+
 class Workers:
-    """`count` processes (or this one alone when `count` is 1) that run one kind of task at a time."""
+    """`count` processes (or this one alone when `count` is 1) that run one stage at a time."""
 
     def __init__(self, count: int):
         self.count = count
 
     @contextmanager
-    def run(self, task: Callable[[list], list], state, items: list) -> Iterator[Iterable]:
-        """Start `task` over `items` in chunks; yields an iterator of the results in item order.
-
-        The work starts at once in the worker processes, so the caller can do its own work before
-        reading the results; in one process it is done as the results are read."""
-        parts = chunks(items)
+    def pool(self, state) -> Iterator[Pool]:
+        """A pool whose processes hold `state` (`CheckState`, `RenderState`) while the block runs."""
         if self.count == 1:
             previous = _state
             _install(state)
             try:
-                yield (result for part in parts for result in task(part))
+                yield Pool(None)
             finally:
                 _restore(previous)
             return
@@ -207,9 +238,15 @@ class Workers:
         # build without `if __name__ == "__main__"`) fails the build instead of being restarted for ever
         executor = ProcessPoolExecutor(self.count, mp_context=context, initializer=_install, initargs=(state,))
         try:
-            yield (result for results in executor.map(task, parts) for result in results)
+            yield Pool(executor)
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
+
+    @contextmanager
+    def run(self, task: Callable[[list], Any], state, items: list) -> Iterator[Iterator]:
+        """Start `task` over `items` in chunks; yields an iterator of each chunk's result, in order."""
+        with self.pool(state) as pool:
+            yield pool.map(task, chunks(items))
 
 
 def _restore(previous) -> None:

@@ -47,9 +47,14 @@ def put(root: Path, path: str, data: bytes | None = None, source: Path | None = 
         _made.add(folder)
     if source is not None:
         shutil.copyfile(source, target)
-    else:
-        with open(target, "wb") as file:
-            file.write(data or b"")
+        return
+    handle = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o666)
+    try:
+        view = memoryview(data or b"")
+        while view:
+            view = view[os.write(handle, view) :]
+    finally:
+        os.close(handle)
 
 
 class Staging:
@@ -77,6 +82,19 @@ class Staging:
     def write(self, output: OutputFile) -> None:
         put(self.root, output.path, output.data, output.source)
         self.record(output.path)
+
+    def put(self, path: str, data: bytes) -> None:
+        put(self.root, path, data)
+        self.record(path)
+
+    def rename(self, folder: str, to: str) -> None:
+        """Move a folder of the new site (`folder` and `to` relative, ending in /), if it was made."""
+        if not (self.root / folder).exists():
+            return
+        (self.root / to).parent.mkdir(parents=True, exist_ok=True)
+        (self.root / folder).rename(self.root / to)
+        _forget(self.root / folder)
+        self.paths = {(to + path[len(folder) :] if path.startswith(folder) else path): n for path, n in self.paths.items()}
 
     def record(self, path: str) -> None:
         """Count a path a worker process wrote into the staging folder."""
