@@ -42,15 +42,17 @@ def build(options: BuildOptions) -> BuildResult:
     paths = content_files(options.content)
     workers = Workers(process_count(options.jobs, len(paths)))
     with workers.run(check_chunk, CheckState(Path.cwd(), options.content, config), paths) as checked:
-        documents = []
+        documents, digests = [], {}
         for part in checked:
             for item in part:
                 problems.extend(item.problems)
                 if item.document is not None:
                     documents.append(item.document)
+                    digests[item.document.source] = item.digest
     if config is None:
         problems.raise_if_errors()
     site = resolve_site(documents, config, options.today, problems)
+    del documents
 
     # Pages are written into a staging folder as they are made; it replaces the output folder only
     # if nothing went wrong (write.py). Workers render the documents while this process renders
@@ -61,13 +63,14 @@ def build(options: BuildOptions) -> BuildResult:
     pages_wanted = not problems.errors
     titles = document_titles(site)
     search_ids = {d.source: number for number, d in enumerate(search_order(site.documents))}
-    jobs = [DocumentJob(d, titles[d.source] if pages_wanted else None, search_ids[d.source]) for d in site.documents]
-    jobs += [DocumentJob(d, None) for d in site.held_back]
+    jobs = [DocumentJob(d, digests[d.source], titles[d.source] if pages_wanted else None, search_ids[d.source]) for d in site.documents]
+    jobs += [DocumentJob(d, digests[d.source], None) for d in site.held_back]
     counts = TokenCounts([job.document.source for job in jobs])
     fragments: list[bytes] = [b""] * len(search_ids)
     with Staging(options.out) as staging:
         state = RenderState(
             Path.cwd(),
+            options.content,
             Site(config, site.today, (), {}, {}, {}),
             theme,
             assets,
@@ -77,29 +80,42 @@ def build(options: BuildOptions) -> BuildResult:
         )
         with workers.pool(state) as pool:
             rendered = pool.map(render_chunk, chunks(jobs))
-            for output in statics:
-                staging.write(output)
-            env = make_environment(theme, site, assets)
-            pages = plan_pages(site, documents=False)
-            first = [p for p in pages if "search_index" not in p.context] if pages_wanted else []
-            failure = _write_pages(env, first, staging)
-            products = {}
-            for part in rendered:
+            products: dict[str, tuple[tuple[str, ...], str]] = {}
+
+            def take(part) -> Problem | None:
+                """Merge one chunk's results as they come (so that they do not pile up in memory)."""
+                failed = None
                 counts.add(len(products), part.counts)
                 for item in part.documents:
                     problems.extend(item.problems)
-                    failure = failure or item.failure
+                    failed = failed or item.failure
                     for path in item.written:
                         staging.record(path)
                     if item.fragment is not None:
                         fragments[search_ids[item.source]] = item.fragment
                     products[item.source] = (item.files, item.excerpt)
+                return failed
+
+            for output in statics:
+                staging.write(output)
+            env = make_environment(theme, site, assets)
+            pages = plan_pages(site, documents=False)
+            first = [p for p in pages if "search_index" not in p.context] if pages_wanted else []
+            failed: list[Problem | None] = []
+
+            def take_ready() -> None:
+                while rendered.ready():
+                    failed.append(take(next(rendered)))
+
+            failure = _write_pages(env, first, staging, take_ready)
+            failed.extend(take(part) for part in rendered)
+            failure = failure or next(filter(None, failed), None)  # the lists' first, as their pages come first
             site = with_rendered(site, products)
             files = published_files(site, options.content, problems)
             problems.raise_if_errors()  # nothing of the output folder was touched
             if failure is not None:
                 raise BuildFailed([failure], problems.warnings)
-            meta_path = write_search_index(site, counts, staging, fragments, pool.map, staging.root, workers.count * 2)
+            meta_path = write_search_index(site, counts, staging, fragments, pool.map, staging.root)
             del counts
 
         for output in files:
@@ -124,9 +140,11 @@ def build(options: BuildOptions) -> BuildResult:
     )
 
 
-def _write_pages(env, pages, staging: Staging) -> Problem | None:
-    """Render and write `pages` in order; the first template failure as a Problem, if any."""
+def _write_pages(env, pages, staging: Staging, between=lambda: None) -> Problem | None:
+    """Render and write `pages` in order, calling `between()` before each; the first template
+    failure as a Problem, if any."""
     for page in pages:
+        between()
         try:
             output = render_page(env, page)
         except Exception as exc:  # a broken (custom) template is a message, not a traceback

@@ -19,13 +19,14 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from concurrent.futures import ProcessPoolExecutor
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .load import source_file
+from .load import read_body, read_bytes, shown_content_path, source_file
 from .markdown import excerpt, render_body
 from .model import Document, Site, SiteConfig, evolve
 from .pages import document_page
@@ -92,7 +93,10 @@ class Checked:
     """One content file read and checked: its Document (None when it has errors) and its problems."""
 
     document: Document | None
+    """Without its body."""
     problems: tuple[Problem, ...]
+    digest: bytes
+    """The sha256 of the file's bytes."""
 
 
 def check_chunk(paths: list[Path]) -> list[Checked]:
@@ -101,17 +105,21 @@ def check_chunk(paths: list[Path]) -> list[Checked]:
     checked = []
     for path in paths:
         problems = Problems()
-        source = source_file(state.content, path, problems)
+        data = read_bytes(path, shown_content_path(state.content, path), problems)
+        source = source_file(state.content, path, problems, data) if data is not None else None
         document = None
         if source is not None and state.config is not None:
             document = validate_document(source, state.config, state.content, problems)
-        checked.append(Checked(document, tuple(problems.items)))
+        if document is not None:  # the body is read again where it is rendered: it need not travel
+            document = evolve(document, body="")
+        checked.append(Checked(document, tuple(problems.items), hashlib.sha256(data).digest() if data is not None else b""))
     return checked
 
 
 @dataclass(frozen=True)
 class RenderState:
     cwd: Path
+    content: Path
     site: Site
     """The site's config and today, with no documents (the pages need nothing else of it)."""
     theme: Theme
@@ -130,7 +138,8 @@ class RenderState:
 @dataclass(frozen=True)
 class DocumentJob:
     document: Document
-    """Resolved, with its body."""
+    """Resolved, without its body (read again from the file, which must still have `digest`)."""
+    digest: bytes
     title: str | None
     """The <title> of its page; None for a document that gets no page (dated after today)."""
     search_id: int | None = None
@@ -173,7 +182,8 @@ def render_document(job: DocumentJob) -> tuple[Rendered, Document]:
     """Render the body; write the page and the search fragment. The document is returned with its text."""
     state: RenderState = _state
     problems = Problems()
-    document = job.document
+    text = read_body(state.content / job.document.source, job.document.shown, job.digest, problems)
+    document = evolve(job.document, body=text or "")
     body = render_body(document, state.sources, state.site.config.base_path, problems, state.pending)
     document = evolve(document, html=body.html, text=body.text, files=body.files, excerpt=excerpt(body.text))
     written: list[str] = []
@@ -202,16 +212,40 @@ def chunks(items: list, size: int = CHUNK) -> list[list]:
     return [items[start : start + size] for start in range(0, len(items), size)]
 
 
+class Results:
+    """The results of a task over items, in item order, read as they come."""
+
+    def __init__(self, futures: Iterable[Future] | None = None, lazy: Iterator | None = None):
+        self.futures = deque(futures or ())
+        self.lazy = lazy
+
+    def ready(self) -> bool:
+        """Whether the next result is there (never, in one process: there it is made when read)."""
+        return bool(self.futures) and self.futures[0].done()
+
+    def __iter__(self) -> "Results":
+        return self
+
+    def __next__(self):
+        if self.lazy is not None:
+            return next(self.lazy)
+        if not self.futures:
+            raise StopIteration
+        return self.futures.popleft().result()
+
+
 class Pool:
     """Processes with the state of one stage installed (or this process alone), running its tasks."""
 
     def __init__(self, executor: ProcessPoolExecutor | None):
         self.executor = executor
 
-    def map(self, task: Callable, items: Iterable) -> Iterator:
-        """`task` over `items`, the results in order; the work starts at once in worker processes, so
-        the caller can do its own before reading them (in this process it is done as they are read)."""
-        return map(task, items) if self.executor is None else self.executor.map(task, items)
+    def map(self, task: Callable, items: Iterable) -> Results:
+        """`task` over `items`; the work starts at once in worker processes, so the caller can do
+        its own while it runs (in this process, it is done as the results are read)."""
+        if self.executor is None:
+            return Results(lazy=map(task, items))
+        return Results([self.executor.submit(task, item) for item in items])
 
 
 class Workers:

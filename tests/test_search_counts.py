@@ -14,6 +14,7 @@ from govsite.search.counts import (
     BODY,
     COMPOSITES,
     FIELDS,
+    WORD_CODES,
     TokenCounts,
     _body_codes,
     _tables,
@@ -36,15 +37,17 @@ def counted(text: str) -> Counter:
 def test_every_field_of_every_document_is_counted_as_the_analyzer_splits_it(sample_site, corpus_site):
     for built in (sample_site, corpus_site):
         documents = list(site_with_text(built).documents)
-        chunk = count_chunk(documents)
-        tokens = [text_of(code) if code >= 0 else chunk.words[-1 - code] for code in chunk.codes.tolist()]
-        found: dict[tuple[int, int], Counter] = {}
-        for token, document, field, count in zip(tokens, chunk.documents.tolist(), chunk.fields.tolist(), chunk.counts.tolist()):
-            found.setdefault((document, field), Counter())[token] += count
-        for number, document in enumerate(documents):
-            for field, text in enumerate(field_texts(document).values()):
-                expected = Counter(index_tokens(text, characters=field != BODY))
-                assert found.get((number, field), Counter()) == expected, (document.source, FIELDS[field])
+        for first in range(0, len(documents), 64):
+            chunk = count_chunk(documents[first : first + 64])
+            codes, numbers, fields, counts = chunk.unpacked()
+            tokens = [text_of(code) if code < WORD_CODES else chunk.words[code - WORD_CODES] for code in codes.tolist()]
+            found: dict[tuple[int, int], Counter] = {}
+            for token, number, field, count in zip(tokens, numbers.tolist(), fields.tolist(), counts.tolist()):
+                found.setdefault((number, field), Counter())[token] += count
+            for number, document in enumerate(documents[first : first + 64]):
+                for field, text in enumerate(field_texts(document).values()):
+                    expected = Counter(index_tokens(text, characters=field != BODY))
+                    assert found.get((number, field), Counter()) == expected, (document.source, FIELDS[field])
 
 
 ALPHABET = (

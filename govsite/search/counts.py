@@ -197,24 +197,41 @@ def _split(counter: Counter) -> tuple[Counter, dict[int, int]]:
     return words, cjk
 
 
+WORD_CODES = 1 << 32
+"""A chunk's words are coded from here up (CJK codes are below: two 16-bit characters)."""
+CHUNK_DOCUMENTS = 256
+"""The most documents a chunk may count (their index in the chunk takes 8 bits)."""
+_CHUNK_CODE_SHIFT = 8 + FIELD_BITS + COUNT_BITS
+
+
 @dataclass(frozen=True)
 class ChunkCounts:
-    """The counts of a few documents (a worker's chunk): a CJK token by its code, a word by
-    `-1 - its index in words`."""
+    """The counts of a few documents (a worker's chunk): one 64-bit number each, packing (token code,
+    document in the chunk, field, count); a CJK token's code is `code_of`'s, a word's WORD_CODES +
+    its index in `words`. 8 bytes a count is also what crosses the pipe from the worker."""
 
-    codes: np.ndarray
-    documents: np.ndarray
-    """Index of the document in the chunk."""
-    fields: np.ndarray
-    """Index in FIELDS."""
-    counts: np.ndarray
+    rows: np.ndarray
     words: list[str]
+    overflow: dict[int, int]
+    """Row index → a count above COUNT_LIMIT (packed as 0)."""
+
+    def unpacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(codes, documents, fields, counts) as int64 arrays."""
+        rows = self.rows.view(np.int64)
+        counts = rows & COUNT_LIMIT
+        for at, count in self.overflow.items():
+            counts[at] = count
+        return rows >> _CHUNK_CODE_SHIFT, (rows >> (FIELD_BITS + COUNT_BITS)) & 0xFF, (rows >> COUNT_BITS) & ((1 << FIELD_BITS) - 1), counts
 
 
 def count_chunk(documents: list[Document]) -> ChunkCounts:
     """Count the tokens of each document's fields (its `text` filled)."""
+    if len(documents) > CHUNK_DOCUMENTS:
+        raise ValueError(f"a chunk counts at most {CHUNK_DOCUMENTS} documents")
     words: dict[str, int] = {}
-    parts: list[tuple[np.ndarray, np.ndarray, int, int]] = []  # (codes, counts, document, field)
+    parts: list[np.ndarray] = []
+    overflow: dict[int, int] = {}
+    size = 0
     for number, document in enumerate(documents):
         for field, text in enumerate(field_texts(document).values()):
             if field == BODY:
@@ -226,22 +243,20 @@ def count_chunk(documents: list[Document]) -> ChunkCounts:
                 unique = np.fromiter(cjk, np.int64, len(cjk))
                 counts = np.fromiter(cjk.values(), np.int64, len(cjk))
             if counter:
-                word_codes = [-1 - words.setdefault(word, len(words)) for word in counter]
+                word_codes = [WORD_CODES + words.setdefault(word, len(words)) for word in counter]
                 unique = np.concatenate((unique, np.array(word_codes, np.int64)))
                 counts = np.concatenate((counts, np.fromiter(counter.values(), np.int64, len(counter))))
-            if len(unique):
-                parts.append((unique, counts, number, field))
-    if not parts:
-        empty = np.empty(0, np.uint64)
-        return ChunkCounts(np.empty(0, np.int64), empty, empty, empty, list(words))
-    sizes = [len(part[0]) for part in parts]
-    return ChunkCounts(
-        np.concatenate([part[0] for part in parts]),
-        np.repeat(np.array([part[2] for part in parts], np.uint64), sizes),
-        np.repeat(np.array([part[3] for part in parts], np.uint64), sizes),
-        np.concatenate([part[1] for part in parts]).astype(np.uint64),
-        list(words),
-    )
+            if not len(unique):
+                continue
+            big = counts > COUNT_LIMIT
+            if big.any():
+                for at in np.flatnonzero(big).tolist():
+                    overflow[size + at] = int(counts[at])
+                counts = np.where(big, 0, counts)
+            parts.append((unique << _CHUNK_CODE_SHIFT) | (number << (FIELD_BITS + COUNT_BITS)) | (field << COUNT_BITS) | counts)
+            size += len(unique)
+    rows = np.concatenate(parts).view(np.uint64) if parts else np.empty(0, np.uint64)
+    return ChunkCounts(rows, list(words), overflow)
 
 
 class TokenCounts:
@@ -262,7 +277,11 @@ class TokenCounts:
         """Word → token id."""
         self.texts: list[str | int] = []
         """Token id → its word, or its CJK code."""
-        self.parts: list[np.ndarray] = []
+        self.rows = np.empty(0, np.uint64)
+        """The packed counts, in `rows[:size]`; grown in place (`resize`, which the OS does without
+        copying for big arrays) rather than kept as chunks and joined: freeing the chunks would
+        not give their memory back."""
+        self.size = 0
         self.overflow: dict[tuple[int, int, int], int] = {}
         """(token id, slot, field) → a count above COUNT_LIMIT."""
 
@@ -285,7 +304,7 @@ class TokenCounts:
 
     def add(self, first_slot: int, chunk: ChunkCounts) -> None:
         """Take a chunk's counts; its documents are slots `first_slot`, `first_slot + 1` …"""
-        if not len(chunk.codes):
+        if not len(chunk.rows):
             return
         word_ids = []
         for word in chunk.words:
@@ -293,28 +312,30 @@ class TokenCounts:
                 self.words[word] = len(self.texts)
                 self.texts.append(word)
             word_ids.append(self.words[word])
-        is_word = chunk.codes < 0
-        token_ids = np.empty(len(chunk.codes), np.int64)
+        codes = (chunk.rows >> np.uint64(_CHUNK_CODE_SHIFT)).view(np.int64)
+        is_word = codes >= WORD_CODES
+        token_ids = np.empty(len(codes), np.int64)
         if is_word.any():
-            token_ids[is_word] = np.array(word_ids, np.int64)[-1 - chunk.codes[is_word]]
-        cjk = chunk.codes[~is_word]
+            token_ids[is_word] = np.array(word_ids, np.int64)[codes[is_word] - WORD_CODES]
+        cjk = codes[~is_word]
         if len(cjk):
             unique, inverse = np.unique(cjk, return_inverse=True)
             token_ids[~is_word] = self._ids(unique)[inverse]
-        token_ids = token_ids.astype(np.uint64)
-        slots = chunk.documents + np.uint64(first_slot)
-        counts = chunk.counts
-        big = counts > COUNT_LIMIT
-        if big.any():
-            for token_id, slot, field, count in zip(token_ids[big], slots[big], chunk.fields[big], counts[big]):
-                self.overflow[(int(token_id), int(slot), int(field))] = int(count)
-            counts = np.where(big, np.uint64(0), counts)
-        self.parts.append(
-            (token_ids << np.uint64(self.token_shift))
-            | (slots << np.uint64(FIELD_BITS + COUNT_BITS))
-            | (chunk.fields << np.uint64(COUNT_BITS))
-            | counts
-        )
+        low = chunk.rows & np.uint64((1 << (FIELD_BITS + COUNT_BITS)) - 1)  # field and count as they are
+        slots = ((chunk.rows >> np.uint64(FIELD_BITS + COUNT_BITS)) & np.uint64(0xFF)) + np.uint64(first_slot)
+        for at, count in chunk.overflow.items():
+            field = int(low[at]) >> COUNT_BITS
+            self.overflow[(int(token_ids[at]), int(slots[at]), field)] = count
+        needed = self.size + len(low)
+        if needed > len(self.rows):
+            # room for the documents to come at this chunk's rate, and a quarter more
+            filled = int(slots.max()) + 1
+            estimate = needed * len(self.sources) // max(filled, 1)
+            self.rows.resize(max(needed, estimate + estimate // 4, 1024), refcheck=False)
+        rows = self.rows[self.size : needed]
+        np.left_shift(token_ids.view(np.uint64), np.uint64(self.token_shift), out=rows)
+        rows |= (slots << np.uint64(FIELD_BITS + COUNT_BITS)) | low
+        self.size = needed
 
     def tokens(self) -> list[str]:
         """Token id → its text."""
@@ -333,8 +354,7 @@ class TokenCounts:
         for slot, source in enumerate(self.sources):
             if source in ids:
                 document_of[slot] = ids[source]
-        rows = np.concatenate(self.parts) if self.parts else np.empty(0, np.uint64)
-        self.parts = []
+        rows, self.rows = self.rows[: self.size], np.empty(0, np.uint64)
         shift, slot_shift = np.uint64(self.token_shift), np.uint64(FIELD_BITS + COUNT_BITS)
         low = np.uint64((1 << (FIELD_BITS + COUNT_BITS)) - 1)
         slot_mask = np.uint64((1 << self.slot_bits) - 1)

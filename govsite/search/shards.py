@@ -48,7 +48,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..model import Document, Site
 from ..write import put
-from .counts import COUNT_BITS, FIELD_BITS, FIELDS, TokenCounts, count_chunk, field_texts
+from .counts import CHUNK_DOCUMENTS, COUNT_BITS, FIELD_BITS, FIELDS, TokenCounts, count_chunk, field_texts
 
 __all__ = ["FIELDS", "field_texts", "build_search_index", "write_search_index"]
 
@@ -71,10 +71,9 @@ PER_FOLDER = 200
 EPOCH = dt.date(1970, 1, 1)
 PENDING = ".pending"
 """The name a digest folder has while its files are written (the digest is known only after)."""
-ROWS_AT_ONCE = 1 << 20
-"""Counts scored at a time: the arrays made for them take some 50 MB, whatever the site's size."""
-SLICE_ROWS = 1 << 23
-"""The most counts handed to one scoring task (64 MB)."""
+ROWS_AT_ONCE = 1 << 18
+"""Counts scored at a time, and about how many a scoring task gets: the arrays made for them take
+some 40 MB, whatever the site's size."""
 
 
 def search_order(documents: tuple[Document, ...]) -> list[Document]:
@@ -132,8 +131,10 @@ def quantised_length(length: int) -> int:
 
 def build_search_index(site: Site) -> SearchIndex:
     """The index of the site's documents (their `text` filled), made in memory."""
-    counts = TokenCounts([document.source for document in site.documents])
-    counts.add(0, count_chunk(list(site.documents)))
+    documents = list(site.documents)
+    counts = TokenCounts([document.source for document in documents])
+    for first in range(0, len(documents), CHUNK_DOCUMENTS):
+        counts.add(first, count_chunk(documents[first : first + CHUNK_DOCUMENTS]))
     sink = MemoryFiles()
     meta_path = write_search_index(site, counts, sink)
     return SearchIndex(sink.files, meta_path)
@@ -148,14 +149,14 @@ def _shard_path(number: int) -> str:
 
 
 def write_search_index(
-    site: Site, counts: TokenCounts, sink: Sink, fragments: list[bytes] | None = None, run=map, root: Path | None = None, parts: int = 1
+    site: Site, counts: TokenCounts, sink: Sink, fragments: list[bytes] | None = None, run=map, root: Path | None = None
 ) -> str:
     """Write the index of the site's documents through `sink`; the meta file's path.
 
     `counts` holds every document's token counts (and is used up). `fragments`: the sha256 of
     each fragment file in document id order, when the build's workers wrote them
-    (`fragment_path`); else the fragments are made here from the documents. `run`, `root` and
-    `parts`: how to score the postings (`_Postings.write`)."""
+    (`fragment_path`); else the fragments are made here from the documents. `run` and `root`:
+    how to score the postings (`_Postings.write`)."""
     documents = search_order(site.documents)
     if fragments is None:
         fragments = []
@@ -165,7 +166,7 @@ def write_search_index(
             fragments.append(hashlib.sha256(data).digest())
     fragment_folder = _folder_name("f/", fragments)
     sink.rename(f"search/f/{PENDING}/", f"search/{fragment_folder}")
-    bucket_count, shard_digests = _Postings(counts, documents).write(sink, run, root, parts)
+    bucket_count, shard_digests = _Postings(counts, documents).write(sink, run, root)
     shard_folder = _folder_name("s/", shard_digests)
     sink.rename(f"search/s/{PENDING}/", f"search/{shard_folder}")
     table = _table(documents, site)
@@ -235,7 +236,7 @@ class _Postings:
             postings += np.bincount(token[first], minlength=vocabulary)
         return frequency, lengths, postings
 
-    def write(self, sink: Sink, run=map, root: Path | None = None, parts: int = 1) -> tuple[int, list[bytes]]:
+    def write(self, sink: Sink, run=map, root: Path | None = None) -> tuple[int, list[bytes]]:
         """Write the buckets and blocks; (bucket count, each shard file's sha256 in file order).
 
         `run` maps `score_slice` over the slices (the worker pool's map, or the builtin); with
@@ -266,7 +267,7 @@ class _Postings:
         blocks_of = np.where(postings > BLOCK_POSTINGS, -(-postings // BLOCK_POSTINGS), 0)
         first_block = np.concatenate(([0], np.cumsum(blocks_of)))
         jobs = []
-        for start, end in self._slices(parts):
+        for start, end in self._slices():
             first = int(self.rows[start] >> np.uint64(self.token_shift))
             last = int(self.rows[end - 1] >> np.uint64(self.token_shift)) + 1
             jobs.append(
@@ -302,12 +303,11 @@ class _Postings:
             digests.append(hashlib.sha256(data).digest())
         return bucket_count, digests + blocks
 
-    def _slices(self, parts: int):
-        """(start, end) of about `parts` slices of the rows (none above SLICE_ROWS), each ending where a token does."""
+    def _slices(self):
+        """(start, end) of slices of about ROWS_AT_ONCE rows, each ending where a token does."""
         rows, start = self.rows, 0
-        size = min(SLICE_ROWS, max(ROWS_AT_ONCE, -(-len(rows) // parts)))
         while start < len(rows):
-            end = min(start + size, len(rows))
+            end = min(start + ROWS_AT_ONCE, len(rows))
             if end < len(rows):
                 next_token = (int(rows[end - 1]) >> self.token_shift) + 1
                 end = int(np.searchsorted(rows, np.uint64(next_token << self.token_shift)))
@@ -365,33 +365,26 @@ class SliceResult:
 
 
 def score_slice(job: SliceJob) -> SliceResult:
-    """Score and encode the postings of a slice's tokens, ROWS_AT_ONCE rows at a time."""
+    """Score and encode the postings of a slice's tokens."""
     decode = _Decoder(job.token_shift, job.slot_bits, job.overflow, job.first_token)
     count = len(job.norms) // len(FIELDS)
     vocabulary = len(job.tokens)
     result = SliceResult([], [])
-    rows, start = job.rows, 0
-    while start < len(rows):
-        end = min(start + ROWS_AT_ONCE, len(rows))
-        if end < len(rows):
-            next_token = (int(rows[end - 1]) >> job.token_shift) + 1
-            end = int(np.searchsorted(rows, np.uint64(next_token << job.token_shift)))
-        part = rows[start:end]
-        token, document, field, counts = decode(part)
-        scores = job.weights.ravel()[field * vocabulary + token] * counts / (counts + job.norms[field * count + document])
-        del field, counts
-        pairs = part >> np.uint64(FIELD_BITS + COUNT_BITS)
-        first = np.flatnonzero(np.concatenate(([True], pairs[1:] != pairs[:-1])))
-        runs = np.diff(np.append(first, len(pairs)))
-        total = scores[first]
-        for k in range(1, len(FIELDS)):  # add a posting's field scores in field order
-            more = runs > k
-            if not more.any():
-                break
-            total[more] += scores[first[more] + k]
-        impacts = (total + 0.5).astype(np.int64)
-        _encode(job, token[first], document[first], impacts, result)
-        start = end
+    rows = job.rows
+    token, document, field, counts = decode(rows)
+    scores = job.weights.ravel()[field * vocabulary + token] * counts / (counts + job.norms[field * count + document])
+    del field, counts
+    pairs = rows >> np.uint64(FIELD_BITS + COUNT_BITS)
+    first = np.flatnonzero(np.concatenate(([True], pairs[1:] != pairs[:-1])))
+    runs = np.diff(np.append(first, len(pairs)))
+    total = scores[first]
+    for k in range(1, len(FIELDS)):  # add a posting's field scores in field order
+        more = runs > k
+        if not more.any():
+            break
+        total[more] += scores[first[more] + k]
+    impacts = (total + 0.5).astype(np.int64)
+    _encode(job, token[first], document[first], impacts, result)
     return result
 
 
