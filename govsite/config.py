@@ -8,7 +8,6 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pypinyin import lazy_pinyin
 
 from .load import YamlProblem, decode, parse_yaml, read_bytes, shown_path
 from .model import Category, Issuer, Office, SiteConfig, YamlValue
@@ -42,13 +41,22 @@ OFFICE_KEYS = {
 KNOWN_KEYS = {"title", "base_url", "issuers", "categories", "office", "page_size", "theme", *OPTIONAL_TEXT}
 
 
+SLUGS: dict[str, str] = {}
+"""Name → the slug `slugify` made of it. pypinyin's dictionaries take 55 MB and a third of a
+second to load: they are loaded only for a name not met before (the build cache keeps this)."""
+
+
 def slugify(name: str) -> str:
     """A lowercase ASCII path segment for a Chinese name, in pinyin: 县财政局 → xiancaizhengju.
 
     Full pinyin rather than initials, so that adding a sibling never changes an existing URL."""
-    name = unicodedata.normalize("NFKC", name)
-    text = "".join(lazy_pinyin(name, errors=lambda chars: list(chars)))
+    if name in SLUGS:
+        return SLUGS[name]
+    from pypinyin import lazy_pinyin
+
+    text = "".join(lazy_pinyin(unicodedata.normalize("NFKC", name), errors=lambda chars: list(chars)))
     text = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    SLUGS[name] = text
     return text
 
 
