@@ -6,12 +6,14 @@ import datetime as dt
 import os
 import random
 import shutil
+import tomllib
 
 import pytest
 
-from conftest import MINIMAL_SITE_YAML, SAMPLE_CONTENT, TODAY, copy_tree, document, make_content, snapshot, write_files
+from conftest import MINIMAL_SITE_YAML, REPO, SAMPLE_CONTENT, TODAY, copy_tree, document, make_content, run_cli, snapshot, write_files
 from govsite import workers
 from govsite.build import BuildOptions, build
+from govsite.cache import default_folder
 from govsite.problems import BuildFailed
 from govsite.write import MARKER
 
@@ -246,3 +248,20 @@ def test_a_sequence_of_random_edits_each_built_incrementally_equals_a_build_from
             body = f"第{step}次修改的正文{generator.randrange(100)}。\n" if action == "body" else "正文。\n"
             site.write({name: document(title=title if action != "body" else "关于某项工作的通知", date=date, body=body, **extra)})
         site.check()
+
+
+def test_the_command_keeps_its_cache_beside_the_content_unless_told_not_to(tmp_path):
+    make_content(tmp_path, {"zcwj/a.md": document()})
+    run_cli("build", "--no-cache", "--today", TODAY.isoformat(), cwd=tmp_path, check=True)
+    assert not (tmp_path / ".govsite-cache").exists()
+    run_cli("build", "--today", TODAY.isoformat(), cwd=tmp_path, check=True)
+    assert (default_folder(tmp_path / "content") / "cache.sqlite").is_file()
+    before = snapshot(tmp_path / "build")
+    run_cli("build", "--today", TODAY.isoformat(), cwd=tmp_path, check=True)
+    assert snapshot(tmp_path / "build") == before
+
+
+def test_netlify_keeps_the_build_cache_and_the_output_between_builds():
+    config = tomllib.loads((REPO / "netlify.toml").read_text(encoding="utf-8"))
+    [plugin] = [p for p in config["plugins"] if p["package"] == "netlify-plugin-cache"]
+    assert set(plugin["inputs"]["paths"]) == {default_folder(REPO / "content").relative_to(REPO).parts[0], config["build"]["publish"]}
