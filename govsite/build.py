@@ -12,6 +12,7 @@ import datetime as dt
 import hashlib
 import json
 import os
+import sys
 import time
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -30,7 +31,7 @@ from .render import Theme, make_environment, output_path, page_key, render_page,
 from .resolve import resolve_site
 from .search.counts import TokenCounts
 from .search.shards import Shards, fragment, fragment_path, search_order, write_search_index
-from .workers import CheckJob, CheckState, DocumentJob, RenderState, Workers, check_chunk, check_file, chunks, process_count, render_chunk
+from .workers import POOL_THRESHOLD, CheckJob, CheckState, DocumentJob, RenderState, Workers, check_chunk, chunks, process_count, render_chunk
 from .write import Staging, check_output_folder, output_id
 
 __all__ = ["BuildOptions", "build", "published_files", "template_problem"]
@@ -91,6 +92,8 @@ class _Build:
             config_module.SLUGS.update(json.loads(self.cache.meta("slugs") or "{}"))
         self.config = load_site_config(self.content, self.problems)
         documents, digests = self.read()
+        if len(documents) >= POOL_THRESHOLD:
+            _release_pinyin()
         if self.config is None:
             self.problems.raise_if_errors()
         site = resolve_site(documents, self.config, self.options.today, self.problems)
@@ -114,6 +117,7 @@ class _Build:
         documents: list[Document] = []
         digests: dict[str, bytes] = {}
         jobs: list[CheckJob] = []
+        decoded: dict[str, Document] = {}
         for relative, path in content_sources(self.content):
             record = self.records.get(unicodedata.normalize("NFC", relative))
             document = None
@@ -128,6 +132,7 @@ class _Build:
                     digests[record.source] = record.digest
                     continue
                 jobs.append(CheckJob(path, record.digest))
+                decoded[record.source] = document
             else:
                 jobs.append(CheckJob(path))
         workers = Workers(process_count(self.options.jobs, len(jobs)))
@@ -139,7 +144,8 @@ class _Build:
                         stat = job.path.stat()
                         record = replace(self.records[_source(self.content, job.path)], size=stat.st_size, mtime=stat.st_mtime_ns)
                         self._keep(record)
-                        documents.append(self._reuse(record))
+                        self.problems.extend(problems_from_json(record.problems))
+                        documents.append(decoded[record.source])
                         digests[record.source] = record.digest
                         continue
                     self.problems.extend(item.problems)
@@ -149,18 +155,16 @@ class _Build:
                     digests[item.document.source] = item.digest
                     if self.cache is not None:
                         stat = job.path.stat()
-                        old = self.records.get(item.document.source)
-                        problems = problems_json(item.problems)
-                        self._keep(Record(item.document.source, stat.st_size, stat.st_mtime_ns, item.digest, self.keys.parse, item.json, problems, old.slot if old else -1))
+                        record = Record(item.document.source, stat.st_size, stat.st_mtime_ns, item.digest, self.keys.parse, item.json, problems_json(item.problems), -1)
+                        old = self.records.get(record.source)
+                        if old is not None and old.digest == item.digest:  # validated again (site.yaml changed), same body
+                            record = replace(record, slot=old.slot, products=old.products, fragment=old.fragment, fragment_of=old.fragment_of)
+                        self._keep(record)
         return documents, digests
 
     def _keep(self, record: Record) -> None:
         self.records[record.source] = record
         self.changed.add(record.source)
-
-    def _reuse(self, record: Record) -> Document:
-        self.problems.extend(problems_from_json(record.problems))
-        return document_from_json(record.document)
 
     # --- render and write ---------------------------------------------------------------------
 
@@ -188,14 +192,15 @@ class _Build:
         self.digests = digests
         known: dict[int, tuple[object, bytes]] = {}
         plan = self.plan(site, staging, known)
-        workers = Workers(process_count(options.jobs, len(plan.jobs)))
         order = "\0".join(source for source, _ in sorted(self.search_ids.items(), key=lambda item: item[1]))
         shards = Shards(**json.loads(cache.meta("shards"))) if cache is not None and cache.meta("shards") else None
         self.dropped = False
         if shards is not None and not self.counting and staging.in_place and shards.key == _index_key(cache.meta("counts_id"), order):
             counts = lambda: self.token_counts(site, plan)  # the output folder holds the shards: loaded only if one is missing
+            workers = Workers(process_count(options.jobs, len(plan.jobs)))
         else:
             counts = self.token_counts(site, plan)
+            workers = Workers(process_count(options.jobs, len(plan.jobs)))
         fragments: list[bytes] = [b""] * len(self.search_ids)
         products: dict[str, tuple[tuple[str, ...], str]] = {source: (p.files, p.excerpt) for source, p in plan.reused.items()}
         for reused in plan.reused.values():
@@ -296,6 +301,8 @@ class _Build:
         for document in (*site.documents, *site.held_back):
             record = self.records.get(document.source)
             kept = self.products.get(document.source)
+            if kept is None and record is not None and record.products:  # validated again, same bytes
+                kept = Products.from_json(record.products)
             if counts_kept and kept is not None and record.slot >= 0 and record.products:
                 links = link_targets(tuple(link for link, _ in kept.links), self.sources, self.pending)
                 if kept.key == products_key(record.digest, base_path, links):
@@ -421,6 +428,13 @@ class _Build:
         records = {source: record for source, record in self.records.items() if source in self.digests}
         self.cache.set_meta("shards", json.dumps(dataclasses.asdict(self.shards)))
         self.cache.save(records, self.changed, self.options.out, staging.files, previous, staging.folders, staging.id, dict(config_module.SLUGS))
+
+
+def _release_pinyin() -> None:
+    """Let pypinyin's dictionaries (55 MB) go once site.yaml's slugs are made: a large site needs
+    the memory, and `config.SLUGS` (kept by the cache) spares most builds loading them at all."""
+    for name in [name for name in sys.modules if name == "pypinyin" or name.startswith("pypinyin.")]:
+        del sys.modules[name]
 
 
 def _index_key(counts_id: str | None, order: str) -> str:

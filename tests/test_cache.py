@@ -265,3 +265,18 @@ def test_netlify_keeps_the_build_cache_and_the_output_between_builds():
     config = tomllib.loads((REPO / "netlify.toml").read_text(encoding="utf-8"))
     [plugin] = [p for p in config["plugins"] if p["package"] == "netlify-plugin-cache"]
     assert set(plugin["inputs"]["paths"]) == {default_folder(REPO / "content").relative_to(REPO).parts[0], config["build"]["publish"]}
+
+
+def test_a_site_yaml_change_keeps_what_the_bodies_gave(tmp_path, monkeypatch):
+    site = small_site(tmp_path)
+    site.build()
+    (site.content / "site.yaml").write_text(MINIMAL_SITE_YAML.replace("测试县人民政府信息公开", "测试县政务公开"), encoding="utf-8")
+    rendered = []
+    original = workers.render_body
+    monkeypatch.setattr(workers, "render_body", lambda document, *args: rendered.append(document.source) or original(document, *args))
+    counted = []
+    original_count = workers.count_chunk
+    monkeypatch.setattr(workers, "count_chunk", lambda documents: counted.extend(documents) or original_count(documents))
+    site.build()
+    assert counted == [] and len(rendered) == 12, "pages rendered again, their bodies' tokens not counted again"
+    site.check()

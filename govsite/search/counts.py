@@ -13,7 +13,6 @@ the chunks in order (`TokenCounts.add`)."""
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass
@@ -342,9 +341,9 @@ class TokenCounts:
         self.counted += documents
         needed = self.size + len(rows)
         if needed > len(self.rows):
-            # room for the documents to come at the rate so far, and a quarter more
+            # room for the documents to come at the rate so far, and a little more
             estimate = needed * max(len(self.sources), self.counted) // max(self.counted, 1)
-            size = max(needed, estimate + estimate // 4, 1024)
+            size = max(needed + needed // 16, estimate + estimate // 16, 1024)
             if self.rows.flags.owndata:
                 self.rows.resize(size, refcheck=False)
             else:  # a view (of a loaded file, of kept rows): copied once
@@ -403,8 +402,8 @@ class TokenCounts:
         shift, slot_shift = np.uint64(self.token_shift), np.uint64(FIELD_BITS + COUNT_BITS)
         low = np.uint64((1 << (FIELD_BITS + COUNT_BITS)) - 1)
         slot_mask = np.uint64((1 << self.slot_bits) - 1)
-        for start in range(0, len(rows), 1 << 20):
-            part = rows[start : start + (1 << 20)]
+        for start in range(0, len(rows), 1 << 18):  # (a quarter of a million at a time: the arrays made stay small)
+            part = rows[start : start + (1 << 18)]
             document = document_of[((part >> slot_shift) & slot_mask).astype(np.intp)]
             repacked = (rank[(part >> shift).astype(np.intp)] << shift) | (document << slot_shift) | (part & low)
             repacked[document == none] = none
