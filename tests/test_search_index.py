@@ -15,7 +15,7 @@ from whoosh.query import Or
 
 from conftest import FIXTURES, MINIMAL_SITE_YAML, build_content, document, make_content
 from govsite.search.analyzer import index_tokens, query_tokens, query_words
-from govsite.search.shards import BLOCK_POSTINGS, FIELDS, IMPACT_SCALE, bucket_of, decode_postings, field_texts
+from govsite.search.shards import BLOCK_POSTINGS, FIELDS, IMPACT_SCALE, OrganMentions, bucket_of, decode_postings, field_texts
 from govsite.search.whoosh_index import Word, search, update_index, word_query
 
 VECTORS = json.loads((FIXTURES / "search" / "analyzer_vectors.json").read_text(encoding="utf-8"))["cases"]
@@ -186,12 +186,13 @@ def test_each_token_sits_once_in_its_bucket_and_every_token_of_every_document_is
             assert all(bucket_of(token, count) == number for token in tokens), number
             seen.extend(tokens)
         assert len(seen) == len(set(seen))
+        mentions = OrganMentions(built.result.site.config.issuers)
         expected = {
             token
             for doc in built.result.site.documents
             for field, text in field_texts(doc).items()
             for token in index_tokens(text, characters=field != "body")
-        }
+        } | {token for doc in built.result.site.documents for token in mentions.tokens(doc)}
         assert set(seen) == expected
 
 
@@ -207,6 +208,25 @@ def test_a_common_token_is_cut_into_blocks_that_cover_its_documents_in_order(tmp
     postings = static.postings("通知")
     assert sorted(postings) == list(range(len(files)))
     assert isinstance(static.entry(str(BLOCK_POSTINGS + 7))[0], str), "a token of few documents stays whole in its bucket"
+
+
+def test_organ_mention_tokens_list_the_documents_that_name_the_organ_whole(build_site):
+    site_yaml = MINIMAL_SITE_YAML.replace('  - "测试县教育局"\n', '  - "测试县教育局"\n  - "测试县审计局"\n')
+    built = build_site(
+        {
+            "zcwj/bmwj/named.md": document(title="教育经费安排", issuer="测试县教育局", body="前文。" * 300 + "\n\n会同县 财 政 局开展核查。\n"),
+            "zcwj/bmwj/title.md": document(title="测试县财政局关于预算的通知", issuer="测试县教育局"),
+            "zcwj/bmwj/scattered.md": document(title="审计报告", issuer="测试县审计局", body="县财力保障，财政资金，县民政局。\n"),
+        },
+        site_yaml=site_yaml,
+    )
+    static = StaticIndex(built.out)
+    urls = lambda token: sorted(static.url(doc_id) for doc_id in static.postings(token))
+    assert urls("@县财政局") == urls("@财政局") == ["zcwj/bmwj/named/", "zcwj/bmwj/title/"]
+    assert urls("@测试县财政局") == ["zcwj/bmwj/title/"]
+    assert set(static.postings("@县财政局").values()) == {0}, "mentions order results; they add nothing to scores"
+    assert not static.postings("@县审计局"), "the issuer is the table's job: a mention is in the title or text"
+    assert not static.postings("@财政"), "endings shorter than three characters name no organ"
 
 
 def test_every_posting_lists_a_document_that_has_the_token(sample_site):

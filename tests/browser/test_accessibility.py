@@ -79,7 +79,8 @@ def test_pages_load_under_the_netlify_csp_with_no_console_errors(page, sample_si
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))
     for url in template_pages(sample_site).values():
-        response = page.goto(sample_url + url)
+        # networkidle: leaving the search page while its index loads would abort those requests
+        response = page.goto(sample_url + url, wait_until="networkidle")
         assert "script-src 'self'" in response.headers["content-security-policy"]
         # the stylesheet really applied (a CSP block would leave the browser default serif)
         assert page.evaluate("getComputedStyle(document.body).lineHeight") != "normal"
