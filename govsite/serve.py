@@ -483,20 +483,22 @@ def start(options: BuildOptions, report: Report, host: str = "127.0.0.1", port: 
 
 def serve(options: BuildOptions, report: Report, host: str, port: int, fixed: bool) -> None:
     """`govsite serve` until Ctrl+C (or SIGTERM): prints the address and what it watches."""
-    running = start(options, report, host, port, fixed)
-    if not fixed and running.server.server_port != port:
-        click.echo(f"端口 {port} 已被占用，改用 {running.server.server_port}。")
-    watched = "、".join(shown_path(folder) + "/" for folder in running.preview.watched_folders())
-    click.echo(f"预览地址：{running.url}  （按 Ctrl+C 停止）")
-    click.echo(f"正在监视 {watched}：保存文件后自动重新构建并刷新打开的页面。")
     signal.signal(signal.SIGTERM, _interrupt)
+    running = None
     try:
+        running = start(options, report, host, port, fixed)
+        if not fixed and running.server.server_port != port:
+            click.echo(f"端口 {port} 已被占用，改用 {running.server.server_port}。")
+        watched = "、".join(shown_path(folder) + "/" for folder in running.preview.watched_folders())
+        click.echo(f"预览地址：{running.url}  （按 Ctrl+C 停止）")
+        click.echo(f"正在监视 {watched}：保存文件后自动重新构建并刷新打开的页面。")
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
         click.echo("已停止预览。")
     finally:
-        running.stop()
+        if running is not None:
+            running.stop()
 
 
 def _interrupt(signum, frame):
