@@ -206,8 +206,13 @@ def summary(result: BuildResult, out: Path) -> str:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="端口；默认端口被占用时自动换下一个，0 表示任选空闲端口。")
 @click.pass_context
 def serve_command(ctx: click.Context, content: Path, out: Path, today: dt.date | None, host: str, port: int) -> None:
-    """构建网站并在本机预览：修改、新建、改名或删除文件后自动重新构建，打开的页面自动刷新；
-    内容有错误时页面上显示错误，网站保持上次构建成功的样子。"""
+    """构建网站并在本机预览，保存文件后自动重新构建并刷新打开的页面。
+
+    \b
+    监视内容目录（含 site.yaml）和主题目录：新建、修改、改名或删除文件都会重新构建。
+    内容有错误时，终端和打开的页面都显示错误（文件、行号、修改方法），
+    预览保持上次构建成功的网站。
+    """
     from . import serve  # watchdog is loaded only for this command
 
     options = BuildOptions(content=_content_folder(content), out=out, today=today or today_in_china())

@@ -118,19 +118,20 @@ class Preview:
         self.out = options.out.resolve()
         self.status = Status()
         self.stopped = False
-        self.changed = threading.Condition()
+        self.condition = threading.Condition()
         """Guards status, the pending changes and `stopped`; notified when any of them changes."""
-        self._pending: dict[str, str] = {}
+        self._pending: dict[Path, str] = {}
         self._last_event = 0.0
         self._roots: tuple[Path, ...] = ()
         self._theme: Path | None = None
 
     # --- building ---
 
-    def rebuild(self, changed: dict[str, str]) -> Status:
-        """The one place the preview builds. `changed` (shown path → created/modified/moved/
-        deleted) is what an incremental build needs; the full build ignores it."""
-        with self.changed:
+    def rebuild(self, changed: dict[Path, str]) -> Status:
+        """The one place the preview builds. `changed` (absolute path → "created", "modified",
+        "moved" or "deleted"; a move gives both paths) is what an incremental build needs; the
+        full build ignores it."""
+        with self.condition:
             self.status = replace(self.status, building=True)
         progress = self.report.started()
         try:
@@ -144,7 +145,7 @@ class Preview:
             fix = "请把终端中显示的错误信息报告给 govsite 的维护人员；改动文件后会再试一次。"
             outcome = BuildFailed([Problem("govsite", 0, f"构建时发生意外错误：{type(exc).__name__}: {exc}", fix)], [])
         self.report.finished(outcome, first=self.status.builds == 0)
-        with self.changed:
+        with self.condition:
             ok = isinstance(outcome, BuildResult)
             if ok:
                 self._theme = outcome.site.config.theme
@@ -152,22 +153,22 @@ class Preview:
                 version=self.status.version + ok,
                 builds=self.status.builds + 1,
                 problems=() if ok else tuple(outcome.errors),
-                changed=tuple(changed),
+                changed=tuple(shown_path(path) for path in changed),
                 pending=bool(self._pending),
             )
-            self.changed.notify_all()
+            self.condition.notify_all()
             return self.status
 
     def run_builds(self) -> None:
         """The builder thread: waits for changes, lets them settle for DEBOUNCE, rebuilds."""
         while True:
-            with self.changed:
-                self.changed.wait_for(lambda: self._pending or self.stopped)
+            with self.condition:
+                self.condition.wait_for(lambda: self._pending or self.stopped)
                 while not self.stopped:
                     quiet = self._last_event + DEBOUNCE - time.monotonic()
                     if quiet <= 0:
                         break
-                    self.changed.wait(quiet)
+                    self.condition.wait(quiet)
                 if self.stopped:
                     return
                 changed, self._pending = self._pending, {}
@@ -176,17 +177,17 @@ class Preview:
             self.watch_theme()
 
     def notice(self, kind: str, paths: list[str]) -> None:
-        with self.changed:
+        with self.condition:
             for path in paths:
-                self._pending[shown_path(Path(path))] = kind
+                self._pending[Path(path)] = kind
             self._last_event = time.monotonic()
             self.status = replace(self.status, pending=True)
-            self.changed.notify_all()
+            self.condition.notify_all()
 
     def wait_for_build(self, seen: int, timeout: float) -> Status | None:
         """The status once a build after the `seen`-th has finished; None on timeout or stop."""
-        with self.changed:
-            self.changed.wait_for(lambda: self.status.builds != seen or self.stopped, timeout)
+        with self.condition:
+            self.condition.wait_for(lambda: self.status.builds != seen or self.stopped, timeout)
             return None if self.stopped or self.status.builds == seen else self.status
 
     # --- watching ---
@@ -232,9 +233,9 @@ class Preview:
         self._roots = folders
 
     def stop(self) -> None:
-        with self.changed:
+        with self.condition:
             self.stopped = True
-            self.changed.notify_all()
+            self.condition.notify_all()
         if hasattr(self, "_observer"):
             self._observer.stop()
             self._observer.join(timeout=5)
@@ -255,9 +256,9 @@ class _SourceEvents(FileSystemEventHandler):
             self.preview.notice(event.event_type, relevant)
 
 
-def describe_changes(changed: dict[str, str]) -> str:
+def describe_changes(changed: dict[Path, str]) -> str:
     """`修改 content/a.md`, or the first three and how many more."""
-    items = [f"{KIND_WORDS.get(kind, kind)} {path}" for path, kind in changed.items()]
+    items = [f"{KIND_WORDS.get(kind, kind)} {shown_path(path)}" for path, kind in changed.items()]
     more = f" 等 {len(items)} 个文件" if len(items) > 3 else ""
     return "，".join(items[:3]) + more
 

@@ -80,7 +80,7 @@ class LivePreview:
         self.running.stop()
 
 
-def start_preview(content: Path, out: Path) -> LivePreview:
+def start_preview(content: Path, out: Path, report=None) -> LivePreview:
     options = BuildOptions(content=content, out=out, today=TODAY)
-    running = serve.start(options, TerminalReport(out, serving=True), "127.0.0.1", 0, fixed=True)
+    running = serve.start(options, report or TerminalReport(out, serving=True), "127.0.0.1", 0, fixed=True)
     return LivePreview(content, out, running)

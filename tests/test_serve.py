@@ -20,7 +20,8 @@ import pytest
 
 from conftest import MINIMAL_SITE_YAML, REPO, TODAY, build_content, document, make_content, snapshot, write_files
 from govsite import serve
-from serve_helpers import LivePreview, fetch, start_preview, wait_until
+from govsite.cli import TerminalReport
+from serve_helpers import WAIT, LivePreview, fetch, start_preview, wait_until
 
 RELOAD_TAG = re.compile(rb'<script src="/__govsite__/reload\.js" data-version="\d+"( data-builds="\d+")? defer></script>\n')
 
@@ -287,6 +288,43 @@ def test_a_vim_style_save_is_one_rebuild_and_swap_files_alone_cause_none(preview
     assert status["builds"] == builds + 1
     assert [path.rsplit("/", 1)[-1] for path in status["changed"]] == ["a.md"]
     assert h1(preview.get("zcwj/a/")[1]) == "关于甲事项的通知（vim）"
+
+
+class HeldReport(TerminalReport):
+    """Holds each build after the first at its start until the test lets it go: a long build."""
+
+    def __init__(self, out):
+        super().__init__(out, serving=True)
+        self.go = threading.Event()
+        self.builds = 0
+
+    def started(self):
+        self.builds += 1
+        if self.builds > 1:
+            assert self.go.wait(WAIT), "the test never let the build go"
+        return super().started()
+
+
+def test_saves_during_a_rebuild_wait_for_it_and_are_built_once_after_it(tmp_path):
+    content = make_content(tmp_path, starting_files())
+    report = HeldReport(tmp_path / "build")
+    live = start_preview(content, tmp_path / "build", report)
+    try:
+        live.write("zcwj/a.md", document(title="甲一"))
+        wait_until(lambda: live.status()["building"], "the rebuild to start")
+        live.write("zcwj/b.md", document(title="乙一"))
+        live.write("zcwj/c.md", document(title="丙一"))
+        live.write("zcwj/a.md", document(title="甲二"))
+        wait_until(lambda: live.status()["pending"], "the changes to be noticed during the build")
+        assert live.status()["builds"] == 1, "one build at a time"
+        report.go.set()
+        status = live.settled_after(2)
+        assert status["builds"] == 3, "the three saves made during the build are one more build"
+        assert sorted(path.rsplit("/", 1)[-1] for path in status["changed"]) == ["a.md", "b.md", "c.md"]
+        assert h1(live.get("zcwj/a/")[1]) == "甲二" and h1(live.get("zcwj/c/")[1]) == "丙一"
+    finally:
+        report.go.set()
+        live.stop()
 
 
 def test_editor_temporary_names_are_not_sources(preview):
