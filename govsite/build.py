@@ -5,8 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from .config import load_site_config
 from .feeds import feed_files, robots, sitemap
@@ -28,16 +29,24 @@ class BuildOptions:
     out: Path
     today: dt.date
     """"Now" for validity and publication; the real date in Asia/Shanghai unless --today says otherwise."""
+    progress: Callable[[str], None] | None = field(default=None, compare=False)
+    """Told each stage of STAGES as it starts (cli.py's progress line on a terminal); None: nobody."""
+
+
+STAGES = ("read", "check", "index", "render", "write")
+"""The stages `build()` reports to `BuildOptions.progress`, in order."""
 
 
 def build(options: BuildOptions) -> BuildResult:
     started = time.perf_counter()
     check_output_folder(options.out, options.content)
+    _stage(options, "read")
     problems = Problems()
     config = load_site_config(options.content, problems)
     sources = read_sources(options.content, problems)
     if config is None:
         problems.raise_if_errors()
+    _stage(options, "check")
     documents = validate_documents(sources, config, options.content, problems)
     site = resolve_site(documents, config, options.today, problems)
     site = render_bodies(site, problems)
@@ -47,7 +56,9 @@ def build(options: BuildOptions) -> BuildResult:
     # everything is rendered into memory first, then written in one swap
     theme = Theme.for_site(config.theme)
     statics, assets = static_outputs(theme)
+    _stage(options, "index")
     search = build_search_index(site)
+    _stage(options, "render")
     pages = plan_pages(site, search.meta_path)
     try:
         html = render_pages(make_environment(theme, site, assets), pages)
@@ -57,6 +68,7 @@ def build(options: BuildOptions) -> BuildResult:
     outputs = html + feeds + [sitemap(site, [page.url for page in pages]), robots(site)]
     outputs += files + statics + [OutputFile(path, data) for path, data in sorted(search.files.items())]
     _check_output_collisions(outputs)
+    _stage(options, "write")
     write_site(outputs, options.out)
     return BuildResult(
         site=site,
@@ -65,7 +77,13 @@ def build(options: BuildOptions) -> BuildResult:
         feeds=len(feeds),
         warnings=tuple(problems.warnings),
         seconds=time.perf_counter() - started,
+        index_bytes=sum(len(data) for data in search.files.values()),
     )
+
+
+def _stage(options: BuildOptions, name: str) -> None:
+    if options.progress is not None:
+        options.progress(name)
 
 
 def published_files(site: Site, content: Path, problems: Problems) -> list[OutputFile]:

@@ -280,3 +280,5 @@ class BuildResult:
     feeds: int
     warnings: tuple[Problem, ...]
     seconds: float
+    index_bytes: int = 0
+    """Bytes of the static search index (build/search/), for the summary line."""
