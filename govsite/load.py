@@ -319,12 +319,14 @@ def _clip(text: str | None, limit: int = 30) -> str:
 
 
 def content_files(content: Path) -> list[Path]:
-    """Every Markdown document under content/, sorted, skipping hidden folders and READMEs."""
+    """Every Markdown document under content/, sorted, skipping hidden folders and READMEs, and files
+    and folders whose names start with `_` (the 指南's section, the 年度报告 in _reports/)."""
     found = []
     for root, dirs, files in os.walk(content):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
         for name in sorted(files):
-            if name.endswith(".md") and not name.startswith(".") and name.upper() != "README.MD":
+            # a leading _ marks a site file that is no document (content/_guide.md, the 指南's own section)
+            if name.endswith(".md") and not name.startswith((".", "_")) and name.upper() != "README.MD":
                 found.append(Path(root) / name)
     return sorted(found, key=lambda p: p.relative_to(content).as_posix())
 
