@@ -847,8 +847,11 @@ def _depth(nodes: tuple[Node, ...]) -> int:
 
 
 def _header_rows(nodes: tuple[Node, ...], prefix: str) -> tuple[list[list[Cell]], dict[str, list[str]]]:
-    """Column headers as rows of cells (groups span their leaves, leaves span down to the last
-    header row), and each leaf's key → the ids of the headers above it."""
+    """Column headers as rows of cells, and each leaf's key → the ids of the headers above it.
+
+    Every leaf header sits on the last header row or spans down to it; a group over a shallower
+    subtree spans the rows its subtree leaves free, as 表四's 行政复议 spans two rows over its five
+    columns while 行政诉讼 splits into 未经复议直接起诉 and 复议后起诉."""
     depth = _depth(nodes)
     rows: list[list[Cell]] = [[] for _ in range(depth)]
     chains: dict[str, list[str]] = {}
@@ -856,9 +859,10 @@ def _header_rows(nodes: tuple[Node, ...], prefix: str) -> tuple[list[list[Cell]]
     def place(node: Node, level: int, above: list[str]) -> None:
         cell_id = f"{prefix}-{node.key}"
         if node.children:
-            rows[level].append(Cell(node.label, True, colspan=len(node.leaves()), scope="colgroup", id=cell_id))
+            span = depth - level - _depth(node.children)
+            rows[level].append(Cell(node.label, True, colspan=len(node.leaves()), rowspan=span, scope="colgroup", id=cell_id))
             for child in node.children:
-                place(child, level + 1, above + [cell_id])
+                place(child, level + span, above + [cell_id])
         else:
             rows[level].append(Cell(node.label, True, rowspan=depth - level, scope="col", id=cell_id))
             chains[node.key] = above + [cell_id]
