@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from pypinyin import lazy_pinyin
 
-from .load import YamlProblem, decode, parse_yaml, read_bytes, shown_path
+from .load import read_yaml_file, shown_path
 from .model import Category, GuideSettings, Issuer, Office, ReportSettings, SiteConfig, YamlValue
 from .problems import Problems, did_you_mean
 
@@ -83,17 +83,8 @@ def load_site_config(content: Path, problems: Problems, project_root: Path | Non
             "（可复制示例站点 content/site.yaml 修改）。",
         )
         return None
-    data = read_bytes(path, shown, problems)
-    text = decode(data, shown, problems) if data is not None else None
-    if text is None:
-        return None
-    try:
-        root = parse_yaml(text)
-    except YamlProblem as exc:
-        problems.error(shown, exc.line, exc.message, exc.fix)
-        return None
-    if root is None or root.kind != "mapping":
-        problems.error(shown, 1, f"{SITE_FILE} 是空的，或者不是“键: 值”的形式。", "至少写上 title、base_url、issuers 和 categories。")
+    root = read_yaml_file(path, shown, problems, (f"{SITE_FILE} 是空的，或者不是“键: 值”的形式。", "至少写上 title、base_url、issuers 和 categories。"))
+    if root is None:
         return None
     data: dict[str, YamlValue] = root.value
     reader = _Reader(shown, problems)
@@ -353,39 +344,36 @@ def _office(data: dict[str, YamlValue], reader: _Reader) -> Office:
     return Office(**values)
 
 
+def _settings(data: dict[str, YamlValue], reader: _Reader, key: str, known: dict[str, str], what: str) -> dict[str, YamlValue]:
+    """An optional block of settings (guide:, reports:): its keys, an unknown one a warning."""
+    value = data.get(key)
+    if value is None or value.value is None:
+        return {}
+    if value.kind != "mapping":
+        reader.error(value.line, f"{key} 应该是{what}的各项设置。", f"写成 {key}: 下面缩进 {'、'.join(known)}。")
+        return {}
+    for name, item in value.value.items():
+        if name not in known:
+            reader.problems.warning(
+                reader.shown, item.line, f"{key} 中有未知的键“{name}”，将被忽略。{did_you_mean(name, known)}", f"{key} 中可写：{'、'.join(known)}。"
+            )
+    return value.value
+
+
 def _guide(data: dict[str, YamlValue], reader: _Reader) -> GuideSettings:
     """The organs the 指南 names for complaints, 行政复议 and 行政诉讼; all optional."""
-    value = data.get("guide")
-    if value is None or value.value is None:
-        return GuideSettings()
-    if value.kind != "mapping":
-        reader.error(value.line, "guide 应该是政府信息公开指南的各项设置。", "写成 guide: 下面缩进 organ、supervisor、higher_organ、reconsideration、court。")
-        return GuideSettings()
-    for key, item in value.value.items():
-        if key not in GUIDE_KEYS:
-            reader.problems.warning(
-                reader.shown, item.line, f"guide 中有未知的键“{key}”，将被忽略。{did_you_mean(key, GUIDE_KEYS)}", f"guide 中可写：{'、'.join(GUIDE_KEYS)}。"
-            )
-    return GuideSettings(**{key: reader.text(value.value, key, what, required=False) for key, what in GUIDE_KEYS.items()})
+    fields = _settings(data, reader, "guide", GUIDE_KEYS, "政府信息公开指南")
+    return GuideSettings(**{key: reader.text(fields, key, what, required=False) for key, what in GUIDE_KEYS.items()})
+
+
+REPORT_KEYS = {"deadline": "公布期限", "normative_category": "行政规范性文件所在的栏目"}
 
 
 def _reports(data: dict[str, YamlValue], reader: _Reader, categories: list[Category]) -> ReportSettings:
     """When last year's 年度报告 is due, and which category holds the 行政规范性文件 it counts."""
-    value = data.get("reports")
-    if value is None or value.value is None:
-        return ReportSettings()
-    if value.kind != "mapping":
-        reader.error(value.line, "reports 应该是年度报告的设置。", "写成 reports: 下面缩进 deadline: \"03-31\"。")
-        return ReportSettings()
-    known = {"deadline": "公布期限", "normative_category": "行政规范性文件所在的栏目"}
-    fields = value.value
-    for key, item in fields.items():
-        if key not in known:
-            reader.problems.warning(
-                reader.shown, item.line, f"reports 中有未知的键“{key}”，将被忽略。{did_you_mean(key, known)}", f"reports 中可写：{'、'.join(known)}。"
-            )
+    fields = _settings(data, reader, "reports", REPORT_KEYS, "年度报告")
     settings = ReportSettings()
-    deadline = reader.text(fields, "deadline", known["deadline"], required=False)
+    deadline = reader.text(fields, "deadline", REPORT_KEYS["deadline"], required=False)
     if deadline:
         match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", deadline)
         try:
@@ -398,7 +386,7 @@ def _reports(data: dict[str, YamlValue], reader: _Reader, categories: list[Categ
                 f"reports 中的 deadline（{deadline}）不是“月-日”形式的日期。",
                 "写成 deadline: \"03-31\"（县级人民政府，条例第四十九条）或 \"01-31\"（县级人民政府部门）。",
             )
-    category = reader.text(fields, "normative_category", known["normative_category"], required=False)
+    category = reader.text(fields, "normative_category", REPORT_KEYS["normative_category"], required=False)
     if category:
         keys = [node.key for root in categories for node in root.walk()]
         if category in keys:

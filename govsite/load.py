@@ -244,6 +244,24 @@ def read_bytes(path: Path, shown: str, problems: Problems) -> bytes | None:
     return None
 
 
+def read_yaml_file(path: Path, shown: str, problems: Problems, empty: tuple[str, str]) -> YamlValue | None:
+    """A YAML file that must be a mapping (site.yaml, a 年度报告) → its tree, or None after a
+    problem; `empty` is the (message, fix) for a file that is empty or no mapping."""
+    data = read_bytes(path, shown, problems)
+    text = decode(data, shown, problems) if data is not None else None
+    if text is None:
+        return None
+    try:
+        root = parse_yaml(text)
+    except YamlProblem as exc:
+        problems.error(shown, exc.line, exc.message, exc.fix)
+        return None
+    if root is None or root.kind != "mapping":
+        problems.error(shown, 1, *empty)
+        return None
+    return root
+
+
 def split_front_matter(text: str, shown: str, problems: Problems) -> tuple[str, int, str, int] | None:
     """Text → (yaml, yaml's first line, body, body's first line), or None after a problem."""
     if not text.strip():
