@@ -152,6 +152,7 @@ def guide_page(site: Site, application: bool) -> Page:
             "feeds": [("feed.xml", "全部信息")] + [(f"{root.url}feed.xml", root.name) for root in roots],
             "reports": _reports(site),
             "crumbs": [Crumb("", "首页"), Crumb(None, "政府信息公开指南")],
+            "description": f"{organ}政府信息的分类、编排体系和获取方式，政府信息公开工作机构的地址、办公时间和联系方式，以及监督和救济途径。",
         },
         inputs=("*",),
     )
