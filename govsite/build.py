@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -19,6 +19,8 @@ from .problems import BuildFailed, Problem, Problems
 from .render import Theme, make_environment, render_pages, static_outputs
 from .resolve import resolve_site
 from .search.shards import build_search_index
+from .statutory.annual_report import read_reports
+from .statutory.guide import read_guide
 from .validate import validate_documents
 from .write import check_output_folder, write_site
 
@@ -50,6 +52,7 @@ def build(options: BuildOptions) -> BuildResult:
     documents = validate_documents(sources, config, options.content, problems)
     site = resolve_site(documents, config, options.today, problems)
     site = render_bodies(site, problems)
+    site = replace(site, guide=read_guide(site, options.content, problems), reports=read_reports(site, options.content, problems))
     files = published_files(site, options.content, problems)
     problems.raise_if_errors()  # nothing rendered, nothing written
 
@@ -88,22 +91,28 @@ def _stage(options: BuildOptions, name: str) -> None:
 
 def published_files(site: Site, content: Path, problems: Problems) -> list[OutputFile]:
     """Attachments and files a body links to or shows, copied to the path they have under content/,
-    once each; only for published documents, so a future document's files are not out early."""
+    once each; only for published documents, so a future document's files are not out early (the
+    指南's own section and the 年度报告 narratives may link files too)."""
     found: dict[str, OutputFile] = {}
     for document in site.documents:
         for attachment in document.attachments:
             found.setdefault(attachment.url, OutputFile(attachment.url, source=attachment.source))
-        for rel in document.files:
-            path = content / rel
-            if not path.is_file():
-                problems.error(
-                    document.shown,
-                    0,
-                    f"正文链接或显示的文件“{rel}”不存在。",
-                    "把文件放到这个位置，或改正正文中的路径（相对于本 Markdown 文件所在的文件夹）。",
-                )
-                continue
-            found.setdefault(rel, OutputFile(rel, source=path))
+    linked = [(document.shown, rel) for document in site.documents for rel in document.files]
+    if site.guide:
+        linked += [(site.guide.source, rel) for rel in site.guide.files]
+    if site.reports:
+        linked += [(report.shown, rel) for report in site.reports.reports for rel in report.files]
+    for shown, rel in linked:
+        path = content / rel
+        if not path.is_file():
+            problems.error(
+                shown,
+                0,
+                f"正文链接或显示的文件“{rel}”不存在。",
+                "把文件放到这个位置，或改正正文中的路径（相对于本 Markdown 文件所在的文件夹）。",
+            )
+            continue
+        found.setdefault(rel, OutputFile(rel, source=path))
     return [found[path] for path in sorted(found)]
 
 

@@ -244,6 +244,24 @@ def read_bytes(path: Path, shown: str, problems: Problems) -> bytes | None:
     return None
 
 
+def read_yaml_file(path: Path, shown: str, problems: Problems, empty: tuple[str, str]) -> YamlValue | None:
+    """A YAML file that must be a mapping (site.yaml, a 年度报告) → its tree, or None after a
+    problem; `empty` is the (message, fix) for a file that is empty or no mapping."""
+    data = read_bytes(path, shown, problems)
+    text = decode(data, shown, problems) if data is not None else None
+    if text is None:
+        return None
+    try:
+        root = parse_yaml(text)
+    except YamlProblem as exc:
+        problems.error(shown, exc.line, exc.message, exc.fix)
+        return None
+    if root is None or root.kind != "mapping":
+        problems.error(shown, 1, *empty)
+        return None
+    return root
+
+
 def split_front_matter(text: str, shown: str, problems: Problems) -> tuple[str, int, str, int] | None:
     """Text → (yaml, yaml's first line, body, body's first line), or None after a problem."""
     if not text.strip():
@@ -319,12 +337,14 @@ def _clip(text: str | None, limit: int = 30) -> str:
 
 
 def content_files(content: Path) -> list[Path]:
-    """Every Markdown document under content/, sorted, skipping hidden folders and READMEs."""
+    """Every Markdown document under content/, sorted, skipping hidden folders and READMEs, and files
+    and folders whose names start with `_` (the 指南's section, the 年度报告 in _reports/)."""
     found = []
     for root, dirs, files in os.walk(content):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
         for name in sorted(files):
-            if name.endswith(".md") and not name.startswith(".") and name.upper() != "README.MD":
+            # a leading _ marks a site file that is no document (content/_guide.md, the 指南's own section)
+            if name.endswith(".md") and not name.startswith((".", "_")) and name.upper() != "README.MD":
                 found.append(Path(root) / name)
     return sorted(found, key=lambda p: p.relative_to(content).as_posix())
 
