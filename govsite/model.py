@@ -5,9 +5,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .problems import Problem
+
+if TYPE_CHECKING:
+    from .statutory.application import Application
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,8 @@ class SiteConfig:
     page_size: int = 20
     theme: Path | None = None
     """A theme folder whose templates and static files override the default theme's."""
+    application: "Application | None" = None
+    """The 依申请公开 page's settings (site.yaml `application:`, defaults filled in); set by config."""
 
     @property
     def base_path(self) -> str:

@@ -13,6 +13,7 @@ from .model import Document, Link, NextChange, Site, SiteConfig, Validity
 from .problems import Problems, nearest
 
 RESERVED_TOP = {"gk", "jigou", "nian", "static", "search", "feed.xml", "sitemap.xml", "robots.txt", "404.html"}
+RESERVED_TOP.add("ysqgk")  # the 依申请公开 page (govsite/statutory/application.py)
 """First URL segments the generated pages use; a content folder of that name would collide."""
 
 _BRACKETS = str.maketrans({"［": "〔", "］": "〕", "[": "〔", "]": "〕", "【": "〔", "】": "〕", "﹝": "〔", "﹞": "〕",
