@@ -22,7 +22,7 @@ MAX_UPLOAD_MB = 8
 """Netlify Forms takes at most 8 MB per submission; the same cap for an endpoint keeps one rule."""
 
 BACKENDS = {
-    "netlify": "由 Netlify 表单服务接收（默认）",
+    "netlify": "由 Netlify 表单接收，这是默认的方式",
     "endpoint": "提交到本县运行的接收地址",
     "email": "生成一封电子邮件，由申请人发送",
     "print": "打印申请表，签名后邮寄或当面提交",
@@ -217,7 +217,7 @@ def read_application(
         reader.error(
             fields["backend"].line,
             f"application.backend（{backend}）不是可用的提交方式。{did_you_mean(backend, BACKENDS)}",
-            "写成 " + "、".join(f"{name}（{what}）" for name, what in BACKENDS.items()) + " 之一。",
+            "写成 netlify、endpoint、email 或 print：" + "；".join(f"{name} {what}" for name, what in BACKENDS.items()) + "。",
         )
         backend = "netlify"
 

@@ -34,6 +34,12 @@ EMAIL_RE = re.compile(r"[^\s@]+@[^\s@.]+(\.[^\s@.]+)+")
 """Deliberately loose (as the HTML type=email check): a typo guard, not a verifier."""
 
 
+SPACES_RE = re.compile(r"[ \t\r\n]")
+"""Spaces typed inside a number (after NFKC, which makes U+3000 and U+00A0 plain spaces)."""
+NOT_HASHED = ("form-name", "bot-field", "reference")
+"""Fields the reference code leaves out: Netlify's form name, the honeypot, the code itself."""
+
+
 def clean(value: str) -> str:
     """What the form checks: NFKC (full-width digits and letters → ASCII, as an IME may type them), trimmed."""
     return unicodedata.normalize("NFKC", value).strip()
@@ -42,7 +48,7 @@ def clean(value: str) -> str:
 def check_id_number(value: str, today: dt.date) -> str:
     """'' when `value` is a plausible 18-character 居民身份证号码, else why not:
     length | chars | region | date | checksum. 15-digit first-generation numbers are 'length'."""
-    text = clean(value).upper()
+    text = SPACES_RE.sub("", clean(value)).upper()
     if len(text) != 18:
         return "length"
     if not (text[:17].isdigit() and text[:17].isascii() and (text[17].isdigit() or text[17] == "X")):
@@ -62,7 +68,7 @@ def check_id_number(value: str, today: dt.date) -> str:
 def check_credit_code(value: str) -> str:
     """'' when `value` is an 18-character 统一社会信用代码 whose check character is right, else why not:
     length | chars | checksum. Lowercase letters are accepted as typed."""
-    text = clean(value).upper()
+    text = SPACES_RE.sub("", clean(value)).upper()
     if len(text) != 18:
         return "length"
     if any(char not in CREDIT_CHARS for char in text):
@@ -73,10 +79,10 @@ def check_credit_code(value: str) -> str:
 
 def check_phone(value: str) -> str:
     """'' for a mainland mobile (13812345678, +86 allowed) or landline (0571-87654321, extension
-    allowed) number; spaces are ignored. Else 'format'."""
-    text = re.sub(r"[\s()（）]", "", clean(value))
-    text = re.sub(r"^(\+?86)-?(?=1)", "", text)
-    return "" if MOBILE_RE.fullmatch(text) or LANDLINE_RE.fullmatch(text) else "format"
+    allowed) number; spaces and brackets are ignored, and hyphens in a mobile number. Else 'format'."""
+    text = re.sub(r"[ \t\r\n()]", "", clean(value))
+    mobile = re.sub(r"^\+?86(?=1)", "", text.replace("-", ""))
+    return "" if MOBILE_RE.fullmatch(mobile) or LANDLINE_RE.fullmatch(text) else "format"
 
 
 def check_postcode(value: str) -> str:
@@ -101,12 +107,18 @@ def reference_code(fields: list[tuple[str, str]]) -> str:
     FNV-1a, written as 7 Crockford base-32 characters (35 bits, the top 3 zero). The date is the
     `date` field's (YYYY-MM-DD). Not a secret and not unique by construction: two identical
     applications on one day share a code, which is what they are."""
-    pairs = sorted((name, value.replace("\r\n", "\n").replace("\r", "\n").strip()) for name, value in fields)
+    pairs = sorted((name, value.replace("\r\n", "\n").replace("\r", "\n").strip()) for name, value in fields if name not in NOT_HASHED)
     pairs = [(name, value) for name, value in pairs if value]
     date = next((value for name, value in pairs if name == "date"), "")
-    text = "\n".join(f"{name}={value}" for name, value in pairs)
-    digest = 0x811C9DC5
-    for byte in text.encode("utf-8"):
-        digest = ((digest ^ byte) * 0x01000193) & 0xFFFFFFFF
+    digest = fnv1a32("\n".join(f"{name}={value}" for name, value in pairs).encode("utf-8"))
     code = "".join(CROCKFORD[(digest >> shift) & 31] for shift in range(30, -1, -5))
     return f"{date.replace('-', '')}-{code}"
+
+
+def fnv1a32(data: bytes) -> int:
+    """32-bit FNV-1a (Fowler–Noll–Vo): tiny, the same in any language, good enough to tell one
+    day's applications apart; not a cryptographic hash, and not meant as one."""
+    digest = 0x811C9DC5
+    for byte in data:
+        digest = ((digest ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return digest

@@ -38,12 +38,13 @@
   const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
   const NOT_HASHED = new Set(["form-name", "bot-field", "reference"]);
 
+  const SPACES_RE = /[ \t\r\n]/g;
   const clean = (value) => value.normalize("NFKC").trim();
   /** Characters, not UTF-16 units, as Python's len(). */
   const length = (text) => Array.from(text).length;
 
   function checkIdNumber(value, today) {
-    const text = clean(value).toUpperCase();
+    const text = clean(value).replace(SPACES_RE, "").toUpperCase();
     if (length(text) !== 18) return "length";
     if (!/^\d{17}[\dX]$/.test(text)) return "chars";
     if (!ID_PROVINCES.has(text.slice(0, 2))) return "region";
@@ -57,7 +58,7 @@
   }
 
   function checkCreditCode(value) {
-    const text = clean(value).toUpperCase();
+    const text = clean(value).replace(SPACES_RE, "").toUpperCase();
     if (length(text) !== 18) return "length";
     if (![...text].every((char) => CREDIT_CHARS.includes(char))) return "chars";
     let total = 0;
@@ -66,9 +67,9 @@
   }
 
   function checkPhone(value) {
-    let text = clean(value).replace(/[\s()（）]/g, "");
-    text = text.replace(/^(\+?86)-?(?=1)/, "");
-    return MOBILE_RE.test(text) || LANDLINE_RE.test(text) ? "" : "format";
+    const text = clean(value).replace(/[ \t\r\n()]/g, "");
+    const mobile = text.replace(/-/g, "").replace(/^\+?86(?=1)/, "");
+    return MOBILE_RE.test(mobile) || LANDLINE_RE.test(text) ? "" : "format";
   }
 
   const checkPostcode = (value) => (POSTCODE_RE.test(clean(value)) ? "" : "format");
@@ -82,6 +83,12 @@
     return x.length - y.length;
   }
 
+  function fnv1a32(bytes) {
+    let hash = 0x811c9dc5;
+    for (const byte of bytes) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+    return hash;
+  }
+
   /** The 申请编号: the date and a hash of the application (form_rules.reference_code says how and
       why): non-empty fields sorted by name then value, `name=value` lines, 32-bit FNV-1a over the
       UTF-8 bytes, 7 Crockford base-32 characters. The same application on the same day gives
@@ -93,9 +100,7 @@
       .filter(([, value]) => value !== "")
       .sort((a, b) => compareText(a[0], b[0]) || compareText(a[1], b[1]));
     const date = (pairs.find(([name]) => name === "date") || ["", ""])[1];
-    const bytes = new TextEncoder().encode(pairs.map(([name, value]) => `${name}=${value}`).join("\n"));
-    let hash = 0x811c9dc5;
-    for (const byte of bytes) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+    const hash = fnv1a32(new TextEncoder().encode(pairs.map(([name, value]) => `${name}=${value}`).join("\n")));
     let code = "";
     for (let shift = 30; shift >= 0; shift -= 5) code += CROCKFORD[(hash >>> shift) & 31];
     return `${date.replace(/-/g, "")}-${code}`;
@@ -114,7 +119,7 @@
     }
   }
 
-  window.GovsiteApply = { checkIdNumber, checkCreditCode, checkPhone, checkPostcode, checkEmail, referenceCode, todayInShanghai };
+  window.GovsiteApply = { checkIdNumber, checkCreditCode, checkPhone, checkPostcode, checkEmail, referenceCode, fnv1a32, todayInShanghai };
 
   // ------------------------------------------------------------------ messages
 
