@@ -213,7 +213,7 @@
       const today = todayInShanghai();
       const seenGroups = new Set();
       for (const control of form.elements) {
-        if (control.disabled || !control.name || control.type === "hidden" || control.closest(".honeypot")) continue;
+        if (!control.name || control.type === "hidden" || control.matches(":disabled") || control.closest(".honeypot")) continue;
         const field = control.closest(".field");
         if (control.type === "radio") {
           if (seenGroups.has(control.name)) continue;
@@ -330,7 +330,7 @@
     function summary() {
       const lines = [];
       for (const control of form.elements) {
-        if (control.disabled || !control.name || control.type === "hidden" || control.name === "date" || control.closest(".honeypot")) continue;
+        if (!control.name || control.type === "hidden" || control.name === "date" || control.matches(":disabled") || control.closest(".honeypot")) continue;
         if (control.type === "radio") {
           if (control.checked) lines.push([control.closest("[data-group]").dataset.label, control.value]);
         } else if (control.type === "checkbox") {
@@ -348,9 +348,10 @@
       return [...new FormData(form)].filter(([, value]) => typeof value === "string");
     }
 
+    /** The application as an e-mail body; every line break CRLF, as RFC 6068 wants in a mailto: body. */
     function mailBody(record) {
       const lines = ["政府信息公开申请", ""];
-      for (const [label, value] of record.lines) lines.push(`${label}：${value}`);
+      for (const [label, value] of record.lines) lines.push(`${label}：${value.replace(/\r?\n/g, "\r\n")}`);
       lines.push(`申请日期：${formatDate(record.date)}`, `申请编号：${record.code}`, "");
       lines.push("（身份证明：请在本邮件中附上身份证件或者营业执照、登记证书的复印件或者照片。）");
       return lines.join("\r\n");
