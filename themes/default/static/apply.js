@@ -200,7 +200,11 @@
     form.addEventListener("change", (event) => {
       if (event.target.name === "applicant_type" || event.target.name === "delivery") updateBlocks();
     });
-    window.addEventListener("pageshow", updateBlocks); // a form restored from the back/forward cache
+    window.addEventListener("pageshow", () => {
+      // a form restored from the back/forward cache: blocks as chosen, the button usable again
+      updateBlocks();
+      if (submit) submit.disabled = false;
+    });
     updateBlocks();
 
     // ---- validation
@@ -419,6 +423,7 @@
         } catch (error) {
           /* storage off: the success page says what it can without the receipt */
         }
+        submit.disabled = true; // a second click would file the application twice
         return;
       }
       event.preventDefault();
