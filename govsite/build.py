@@ -68,7 +68,7 @@ def build(options: BuildOptions) -> BuildResult:
     except Exception as exc:  # a broken (custom) template is a message, not a traceback
         raise BuildFailed([template_problem(exc)], problems.warnings) from None
     feeds = feed_files(site)
-    outputs = html + feeds + [sitemap(site, [page.url for page in pages]), robots(site)]
+    outputs = html + feeds + [sitemap(site, [page.url for page in pages if not page.context.get("noindex")]), robots(site)]
     outputs += files + statics + [OutputFile(path, data) for path, data in sorted(search.files.items())]
     _check_output_collisions(outputs)
     _stage(options, "write")

@@ -14,6 +14,7 @@ from pypinyin import lazy_pinyin
 from .load import read_yaml_file, shown_path
 from .model import Category, GuideSettings, Issuer, Office, ReportSettings, SiteConfig, YamlValue
 from .problems import Problems, did_you_mean
+from .statutory.application import read_application
 
 SITE_FILE = "site.yaml"
 
@@ -55,6 +56,7 @@ GUIDE_KEYS = {
 }
 
 KNOWN_KEYS = {"title", "base_url", "issuers", "categories", "office", "page_size", "theme", "guide", "reports", *OPTIONAL_TEXT}
+KNOWN_KEYS.add("application")  # the 依申请公开 page: govsite/statutory/application.py
 
 
 def slugify(name: str) -> str:
@@ -121,6 +123,7 @@ def load_site_config(content: Path, problems: Problems, project_root: Path | Non
     office = _office(data, reader)
     guide = _guide(data, reader)
     page_size = _page_size(data, reader)
+    application = read_application(data, reader, office, issuers, project_root if project_root is not None else content.parent)
     theme = None
     if "theme" in data:
         theme_text = reader.text(data, "theme", "主题目录", required=False)
@@ -154,6 +157,7 @@ def load_site_config(content: Path, problems: Problems, project_root: Path | Non
         guide=guide,
         reports=_reports(data, reader, categories),
         theme=theme,
+        application=application,
     )
     return replace(
         config,
@@ -303,11 +307,12 @@ def _category_nodes(items: list[YamlValue], names: tuple, slugs: tuple, reader: 
     return nodes
 
 
-def _office(data: dict[str, YamlValue], reader: _Reader) -> Office:
-    value = data.get("office")
+def _office(data: dict[str, YamlValue], reader: _Reader, block: str = "office") -> Office:
+    """The office block; `block` is its dotted name in messages (application.office reuses this)."""
+    value = data.get(block.rpartition(".")[2])
     if value is None or value.kind != "mapping":
         if value is not None:
-            reader.error(value.line, "office 应该是政府信息公开工作机构的各项信息。", "写成 office: 下面缩进 name、address、phone 等。")
+            reader.error(value.line, f"{block} 应该是政府信息公开工作机构的各项信息。", f"写成 {block}: 下面缩进 name、address、phone 等。")
         else:
             reader.error(
                 0,
@@ -320,7 +325,7 @@ def _office(data: dict[str, YamlValue], reader: _Reader) -> Office:
     for key, what in OFFICE_KEYS.items():
         item = fields.get(key)
         if item is None or item.value is None or (item.kind == "scalar" and not item.value.strip()):
-            if key in OFFICE_REQUIRED:
+            if key in OFFICE_REQUIRED and block == "office":
                 reader.error(
                     item.line if item else value.line,
                     f"office 中没有 {key}（{what}）：{ART_12}这一项。",
@@ -328,18 +333,18 @@ def _office(data: dict[str, YamlValue], reader: _Reader) -> Office:
                 )
             else:
                 reader.problems.warning(
-                    reader.shown, value.line, f"office 中没有 {key}（{what}），页面中将不显示这一项。", f"在 office: 下加上 {key}: \"…\"。"
+                    reader.shown, value.line, f"{block} 中没有 {key}（{what}），页面中将不显示这一项。", f"在 {block}: 下加上 {key}: \"…\"。"
                 )
             values[key] = ""
         elif item.kind != "scalar":
-            reader.error(item.line, f"office 中的 {key}（{what}）应该是一段文字。", f"写成 {key}: \"…\"。")
+            reader.error(item.line, f"{block} 中的 {key}（{what}）应该是一段文字。", f"写成 {key}: \"…\"。")
             values[key] = ""
         else:
             values[key] = item.value.strip()
     for key in fields:
         if key not in OFFICE_KEYS:
             reader.problems.warning(
-                reader.shown, fields[key].line, f"office 中有未知的键“{key}”，将被忽略。{did_you_mean(key, OFFICE_KEYS)}", "检查拼写。"
+                reader.shown, fields[key].line, f"{block} 中有未知的键“{key}”，将被忽略。{did_you_mean(key, OFFICE_KEYS)}", "检查拼写。"
             )
     return Office(**values)
 

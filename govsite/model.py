@@ -12,6 +12,7 @@ from .problems import Problem
 if TYPE_CHECKING:
     from .statutory.annual_report import AnnualReports
     from .statutory.guide import Guide
+    from .statutory.application import Application
 
 
 @dataclass(frozen=True)
@@ -136,6 +137,8 @@ class SiteConfig:
     reports: ReportSettings = ReportSettings()
     theme: Path | None = None
     """A theme folder whose templates and static files override the default theme's."""
+    application: "Application | None" = None
+    """The 依申请公开 page's settings (site.yaml `application:`, defaults filled in); set by config."""
 
     @property
     def base_path(self) -> str:

@@ -9,6 +9,7 @@ from typing import Iterator
 from .model import Category, Document, Page, Site
 from .statutory.annual_report import REPORTS_URL, Report, report_sections
 from .statutory.guide import APPLICATION_URL, GUIDE_URL
+from .statutory.application import Application
 
 LATEST_ON_HOME = 10
 
@@ -118,6 +119,7 @@ def plan_pages(site: Site, search_index: str = "") -> list[Page]:
     pages.extend(document_page(document, site, titles[document.source]) for document in site.documents)
     pages.append(Page("search/", "search.html", {"title": "站内搜索", "column": "站内搜索", "search_index": search_index, "crumbs": [Crumb("", "首页"), Crumb(None, "站内搜索")]}))
     pages.append(Page("404.html", "404.html", {"title": "页面不存在"}))
+    pages.extend(application_pages(site))
     pages.extend(statutory_pages(site, pages))
     return pages
 
@@ -345,3 +347,15 @@ def document_page(document: Document, site: Site, title: str | None = None) -> P
 def _excerpt(text: str, limit: int = 120) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def application_pages(site: Site) -> list[Page]:
+    """The 依申请公开 page with its form, and the page a Netlify submission lands on (issue 5)."""
+    application = site.config.application or Application()
+    crumbs = [Crumb("", "首页"), Crumb(None, "依申请公开")]
+    context = {"title": "依申请公开", "column": "依申请公开", "application": application, "issuers": site.config.issuers}
+    pages = [Page(application.url, "apply.html", {**context, "crumbs": crumbs, "description": "向行政机关申请公开政府信息：在线填写申请表，受理机构、办理流程、办理时限和收费标准。"})]
+    if application.backend == "netlify":
+        done = [Crumb("", "首页"), Crumb(application.url, "依申请公开"), Crumb(None, "申请已提交")]
+        pages.append(Page(application.success_url, "apply_success.html", {**context, "title": "申请已提交", "crumbs": done, "noindex": True}))
+    return pages

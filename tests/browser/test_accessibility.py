@@ -29,6 +29,8 @@ def template_pages(site) -> dict[str, str]:
         "document with attachments": with_attachment,
         **{f"document {label}": url for label, url in by_label.items()},
         "search": "search/",
+        "依申请公开": "ysqgk/",
+        "依申请公开 submitted": "ysqgk/tijiao/",
         "404": "404.html",
         "guide": "gkzn/",
         "reports": "ndbg/",
