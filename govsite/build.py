@@ -4,25 +4,28 @@ from __future__ import annotations
 
 import datetime as dt
 import time
-import traceback
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
 from .config import load_site_config
 from .feeds import feed_files, robots, sitemap
-from .load import read_sources, shown_path
-from .markdown import render_bodies
+from .load import content_files
+from .markdown import with_rendered
 from .model import BuildResult, OutputFile, Site
-from .pages import plan_pages
+from .pages import document_titles, plan_pages
 from .problems import BuildFailed, Problem, Problems
-from .render import Theme, make_environment, render_pages, static_outputs
+from .render import Theme, make_environment, render_page, static_outputs, template_problem
 from .resolve import resolve_site
-from .search.shards import build_search_index
+from .search.counts import TokenCounts
+from .search.shards import search_order, write_search_index
 from .statutory.annual_report import read_reports
 from .statutory.guide import read_guide
-from .validate import validate_documents
-from .write import check_output_folder, write_site
+from .workers import CheckState, DocumentJob, RenderState, Workers, check_chunk, chunks, process_count, render_chunk
+from .write import Staging, check_output_folder
+
+__all__ = ["BuildOptions", "build", "published_files", "template_problem"]
 
 
 @dataclass(frozen=True)
@@ -31,11 +34,13 @@ class BuildOptions:
     out: Path
     today: dt.date
     """"Now" for validity and publication; the real date in Asia/Shanghai unless --today says otherwise."""
+    jobs: int | None = None
+    """Processes to build with; None: one per core for a site of `workers.POOL_THRESHOLD` documents or more, else 1."""
     progress: Callable[[str], None] | None = field(default=None, compare=False)
     """Told each stage of STAGES as it starts (cli.py's progress line on a terminal); None: nobody."""
 
 
-STAGES = ("read", "check", "index", "render", "write")
+STAGES = ("read", "check", "render", "index", "write")
 """The stages `build()` reports to `BuildOptions.progress`, in order."""
 
 
@@ -45,48 +50,135 @@ def build(options: BuildOptions) -> BuildResult:
     _stage(options, "read")
     problems = Problems()
     config = load_site_config(options.content, problems)
-    sources = read_sources(options.content, problems)
+    paths = content_files(options.content)
+    workers = Workers(process_count(options.jobs, len(paths)))
+    with workers.run(check_chunk, CheckState(Path.cwd(), options.content, config), paths) as checked:
+        documents, digests = [], {}
+        for part in checked:
+            for item in part:
+                problems.extend(item.problems)
+                if item.document is not None:
+                    documents.append(item.document)
+                    digests[item.document.source] = item.digest
     if config is None:
         problems.raise_if_errors()
     _stage(options, "check")
-    documents = validate_documents(sources, config, options.content, problems)
     site = resolve_site(documents, config, options.today, problems)
-    site = render_bodies(site, problems)
+    del documents
     site = replace(site, guide=read_guide(site, options.content, problems), reports=read_reports(site, options.content, problems))
-    files = published_files(site, options.content, problems)
-    problems.raise_if_errors()  # nothing rendered, nothing written
 
-    # everything is rendered into memory first, then written in one swap
+    # Pages are written into a staging folder as they are made; it replaces the output folder only
+    # if nothing went wrong (write.py). Workers render the documents while this process renders
+    # the lists; the index and the feeds need every document's tokens and excerpt, so they come last.
     theme = Theme.for_site(config.theme)
     statics, assets = static_outputs(theme)
-    _stage(options, "index")
-    search = build_search_index(site)
+    # with errors already, the bodies are still rendered for their own problems, but no page is made
+    pages_wanted = not problems.errors
+    titles = document_titles(site)
+    search_ids = {d.source: number for number, d in enumerate(search_order(site.documents))}
+    jobs = [DocumentJob(d, digests[d.source], titles[d.source] if pages_wanted else None, search_ids[d.source]) for d in site.documents]
+    jobs += [DocumentJob(d, digests[d.source], None) for d in site.held_back]
+    counts = TokenCounts([job.document.source for job in jobs])
+    fragments: list[bytes] = [b""] * len(search_ids)
     _stage(options, "render")
-    pages = plan_pages(site, search.meta_path)
-    try:
-        html = render_pages(make_environment(theme, site, assets), pages)
-    except Exception as exc:  # a broken (custom) template is a message, not a traceback
-        raise BuildFailed([template_problem(exc)], problems.warnings) from None
-    feeds = feed_files(site)
-    outputs = html + feeds + [sitemap(site, [page.url for page in pages if not page.context.get("noindex")]), robots(site)]
-    outputs += files + statics + [OutputFile(path, data) for path, data in sorted(search.files.items())]
-    _check_output_collisions(outputs)
-    _stage(options, "write")
-    write_site(outputs, options.out)
+    with Staging(options.out) as staging:
+        state = RenderState(
+            Path.cwd(),
+            options.content,
+            Site(config, site.today, (), {}, {}, {}),
+            theme,
+            assets,
+            {d.source: d.url for d in site.documents},
+            frozenset(d.source for d in site.held_back),
+            staging.root,
+        )
+        with workers.pool(state) as pool:
+            rendered = pool.map(render_chunk, chunks(jobs))
+            products: dict[str, tuple[tuple[str, ...], str]] = {}
+
+            def take(part) -> Problem | None:
+                """Merge one chunk's results as they come (so that they do not pile up in memory)."""
+                failed = None
+                counts.add(len(products), part.counts)
+                for item in part.documents:
+                    problems.extend(item.problems)
+                    failed = failed or item.failure
+                    for path in item.written:
+                        staging.record(path)
+                    if item.fragment is not None:
+                        fragments[search_ids[item.source]] = item.fragment
+                    products[item.source] = (item.files, item.excerpt)
+                return failed
+
+            for output in statics:
+                staging.write(output)
+            env = make_environment(theme, site, assets)
+            pages = plan_pages(site, documents=False)
+            first = [p for p in pages if "search_index" not in p.context] if pages_wanted else []
+            failed: list[Problem | None] = []
+
+            def take_ready() -> None:
+                while rendered.ready():
+                    failed.append(take(next(rendered)))
+
+            failure = _write_pages(env, first, staging, take_ready)
+            failed.extend(take(part) for part in rendered)
+            failure = failure or next(filter(None, failed), None)  # the lists' first, as their pages come first
+            site = with_rendered(site, products)
+            files = published_files(site, options.content, problems)
+            problems.raise_if_errors()  # nothing of the output folder was touched
+            if failure is not None:
+                raise BuildFailed([failure], problems.warnings)
+            _stage(options, "index")
+            meta_path = write_search_index(site, counts, staging, fragments, pool.map, staging.root)
+            del counts
+
+        _stage(options, "write")
+        for output in files:
+            staging.write(output)
+        later = [replace(p, context={**p.context, "search_index": meta_path}) for p in pages if "search_index" in p.context]
+        failure = _write_pages(env, later, staging)
+        if failure is not None:
+            raise BuildFailed([failure], problems.warnings)
+        feeds = feed_files(site)
+        urls = [page.url for page in pages if not page.context.get("noindex")] + [d.url for d in site.documents]
+        for output in feeds + [sitemap(site, urls), robots(site)]:
+            staging.write(output)
+        _check_output_collisions(staging)
+        index_bytes = _folder_bytes(staging.root / "search")
+        staging.commit()
     return BuildResult(
         site=site,
-        files=len(outputs),
-        pages=len(html),
+        files=len(staging.paths),
+        pages=len(pages) + len(site.documents),
         feeds=len(feeds),
         warnings=tuple(problems.warnings),
         seconds=time.perf_counter() - started,
-        index_bytes=sum(len(data) for data in search.files.values()),
+        index_bytes=index_bytes,
     )
 
 
 def _stage(options: BuildOptions, name: str) -> None:
     if options.progress is not None:
         options.progress(name)
+
+
+def _folder_bytes(folder: Path) -> int:
+    """The size of the JSON files under `folder`: the search index (not the search page), for the summary line."""
+    return sum(os.stat(os.path.join(root, name)).st_size for root, _, names in os.walk(folder) for name in names if name.endswith(".json"))
+
+
+def _write_pages(env, pages, staging: Staging, between=lambda: None) -> Problem | None:
+    """Render and write `pages` in order, calling `between()` before each; the first template
+    failure as a Problem, if any."""
+    for page in pages:
+        between()
+        try:
+            output = render_page(env, page)
+        except Exception as exc:  # a broken (custom) template is a message, not a traceback
+            return template_problem(exc)
+        staging.write(output)
+    return None
 
 
 def published_files(site: Site, content: Path, problems: Problems) -> list[OutputFile]:
@@ -116,29 +208,10 @@ def published_files(site: Site, content: Path, problems: Problems) -> list[Outpu
     return [found[path] for path in sorted(found)]
 
 
-def _check_output_collisions(outputs: list[OutputFile]) -> None:
-    paths: dict[str, int] = {}
-    for output in outputs:
-        paths[output.path] = paths.get(output.path, 0) + 1
-    clashes = sorted(path for path, count in paths.items() if count > 1)
+def _check_output_collisions(staging: Staging) -> None:
+    clashes = staging.collisions()
     if clashes:
         problems = [
             Problem(path, 0, "两个输出文件的路径相同（附件与页面或其他附件重名）。", "给附件或文档换一个文件名。") for path in clashes
         ]
         raise BuildFailed(problems, [])
-
-
-def template_problem(exc: Exception) -> Problem:
-    """Where in which template rendering failed: the innermost template frame of the traceback."""
-    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "模板"
-    line = getattr(exc, "lineno", 0) or 0
-    for frame in traceback.extract_tb(exc.__traceback__):
-        if frame.filename.endswith((".html", ".xml", ".j2")):
-            name, line = frame.filename, frame.lineno or 0
-    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
-    return Problem(
-        shown_path(Path(str(name))) if name != "模板" else name,
-        line,
-        f"主题模板出错：{message}",
-        "检查主题模板中这一行的写法；如果是自定义模板，可先删除它以使用默认主题。",
-    )

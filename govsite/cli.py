@@ -64,13 +64,14 @@ def main() -> None:
 @content_option
 @out_option
 @today_option
-def build_command(content: Path, out: Path, today: dt.date | None) -> None:
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="用几个进程构建（默认：文件多时每个 CPU 核一个）。")
+def build_command(content: Path, out: Path, today: dt.date | None, jobs: int | None) -> None:
     """构建网站：读取内容目录，检查所有文件，生成到输出目录。"""
-    run_build(content, out, today)
+    run_build(content, out, today, jobs=jobs)
 
 
-def run_build(content: Path, out: Path, today: dt.date | None) -> None:
-    options = BuildOptions(content=_content_folder(content), out=out, today=today or today_in_china())
+def run_build(content: Path, out: Path, today: dt.date | None, jobs: int | None = None) -> None:
+    options = BuildOptions(content=_content_folder(content), out=out, today=today or today_in_china(), jobs=jobs)
     report = TerminalReport(out)
     try:
         result = build(replace(options, progress=report.started()))

@@ -69,7 +69,7 @@ def _description(document: Document) -> str:
     parts.append(f"发布机构：{document.issuer}")
     if document.validity:
         parts.append(f"有效性：{document.validity.label}")
-    summary = document.summary or " ".join(document.text.split())[:200]
+    summary = document.summary or document.excerpt[:200]
     return "　".join(parts) + ("\n" + summary if summary else "")
 
 

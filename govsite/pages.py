@@ -106,8 +106,11 @@ def crumbs_for_category(category: Category, site: Site) -> list[Crumb]:
     return crumbs
 
 
-def plan_pages(site: Site, search_index: str = "") -> list[Page]:
-    """All pages of the site, in a fixed order; `search_index` is the search meta file's path."""
+def plan_pages(site: Site, search_index: str = "", documents: bool = True) -> list[Page]:
+    """All pages of the site, in a fixed order; `search_index` is the search meta file's path.
+
+    `documents=False` leaves out the document pages: the build plans those in its worker
+    processes, where each document's body is rendered (`workers.py`)."""
     pages: list[Page] = []
     pages.append(home_page(site))
     pages.extend(catalogue_pages(site))
@@ -115,8 +118,9 @@ def plan_pages(site: Site, search_index: str = "") -> list[Page]:
         pages.extend(category_pages(category, site))
     pages.extend(issuer_pages(site))
     pages.extend(year_pages(site))
-    titles = document_titles(site)
-    pages.extend(document_page(document, site, titles[document.source]) for document in site.documents)
+    if documents:
+        titles = document_titles(site)
+        pages.extend(document_page(document, site, titles[document.source]) for document in site.documents)
     pages.append(Page("search/", "search.html", {"title": "站内搜索", "column": "站内搜索", "search_index": search_index, "crumbs": [Crumb("", "首页"), Crumb(None, "站内搜索")]}))
     pages.append(Page("404.html", "404.html", {"title": "页面不存在"}))
     pages.extend(application_pages(site))
@@ -338,7 +342,7 @@ def document_page(document: Document, site: Site, title: str | None = None) -> P
             "co_issuers": [site.config.issuers_by_name[name] for name in document.co_issuers],
             "crumbs": crumbs,
             "feed": (f"{root.url}feed.xml", f"{root.name} 订阅"),
-            "description": document.summary or _excerpt(document.text),
+            "description": document.summary or _excerpt(document.excerpt),
         },
         inputs=(document.source,),
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
@@ -11,8 +12,10 @@ import jinja2
 import rcssmin
 import rjsmin
 
+from .load import shown_path
 from .markdown import href
 from .model import OutputFile, Page, Site
+from .problems import Problem
 
 PACKAGE_THEME = Path(__file__).parent / "themes" / "default"
 """Where the default theme is inside an installed wheel (pyproject's force-include)."""
@@ -125,3 +128,19 @@ def render_page(env: jinja2.Environment, page: Page) -> OutputFile:
 
 def render_pages(env: jinja2.Environment, pages: list[Page]) -> list[OutputFile]:
     return [render_page(env, page) for page in pages]
+
+
+def template_problem(exc: Exception) -> Problem:
+    """Where in which template rendering failed: the innermost template frame of the traceback."""
+    name = getattr(exc, "filename", None) or getattr(exc, "name", None) or "模板"
+    line = getattr(exc, "lineno", 0) or 0
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".xml", ".j2")):
+            name, line = frame.filename, frame.lineno or 0
+    message = getattr(exc, "message", None) or str(exc) or type(exc).__name__
+    return Problem(
+        shown_path(Path(str(name))) if name != "模板" else name,
+        line,
+        f"主题模板出错：{message}",
+        "检查主题模板中这一行的写法；如果是自定义模板，可先删除它以使用默认主题。",
+    )

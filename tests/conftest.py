@@ -119,6 +119,21 @@ def build_content(content: Path, out: Path, today: dt.date = TODAY) -> BuiltSite
     return BuiltSite(content, out, result)
 
 
+_WITH_TEXT: dict[Path, object] = {}
+
+
+def site_with_text(built: BuiltSite):
+    """The built site with each document's body, HTML and text, which a build does not keep (a
+    20,000-document site's would fill memory): read and rendered again from its content folder."""
+    if built.out not in _WITH_TEXT:
+        from govsite.markdown import render_bodies
+        from govsite.problems import Problems
+        from govsite.search.whoosh_index import read_site
+
+        _WITH_TEXT[built.out] = render_bodies(read_site(built.content, built.result.site.today), Problems())
+    return _WITH_TEXT[built.out]
+
+
 @pytest.fixture
 def build_site(tmp_path):
     """`build_site({"zcwj/a.md": document(...)})` → BuiltSite; raises BuildFailed on content errors."""

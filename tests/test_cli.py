@@ -188,11 +188,11 @@ def test_the_progress_line_shows_stage_and_time_in_place_and_is_erased_at_the_en
     stream = io.StringIO()
     line = ProgressLine(stream, show_after=0)
     line("read")
-    line("index")
+    line("render")
     line.close()
     text = stream.getvalue()
     assert "\r\x1b[K构建中 ■□□□□ 1/5 读取文件… " in text
-    assert "\r\x1b[K构建中 ■■■□□ 3/5 建立搜索索引… " in text
+    assert "\r\x1b[K构建中 ■■■□□ 3/5 生成页面… " in text
     assert text.endswith("\r\x1b[K"), "erased before the summary is printed"
     assert "\n" not in text
 

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 from whoosh.query import Or
 
-from conftest import FIXTURES, MINIMAL_SITE_YAML, build_content, document, make_content
+import search_reference
+from conftest import FIXTURES, MINIMAL_SITE_YAML, build_content, document, make_content, site_with_text, snapshot
 from govsite.search.analyzer import index_tokens, query_tokens, query_words
 from govsite.search.shards import BLOCK_POSTINGS, FIELDS, IMPACT_SCALE, OrganMentions, bucket_of, decode_postings, field_texts
 from govsite.search.whoosh_index import Word, search, update_index, word_query
@@ -141,7 +142,7 @@ def whoosh_of(tmp_path_factory):
     def _index(site_built):
         if site_built.out not in built:
             folder = tmp_path_factory.mktemp("whoosh")
-            built[site_built.out], _ = update_index(site_built.result.site, site_built.content, folder)
+            built[site_built.out], _ = update_index(site_with_text(site_built), site_built.content, folder)
         return built[site_built.out]
 
     return _index
@@ -189,19 +190,47 @@ def test_each_token_sits_once_in_its_bucket_and_every_token_of_every_document_is
         mentions = OrganMentions(built.result.site.config.issuers)
         expected = {
             token
-            for doc in built.result.site.documents
+            for doc in site_with_text(built).documents
             for field, text in field_texts(doc).items()
             for token in index_tokens(text, characters=field != "body")
-        } | {token for doc in built.result.site.documents for token in mentions.tokens(doc)}
+        } | {token for doc in site_with_text(built).documents for token in mentions.tokens(doc)}
         assert set(seen) == expected
 
 
-def test_a_common_token_is_cut_into_blocks_that_cover_its_documents_in_order(tmp_path):
+def assert_same_index_as_the_reference(built) -> None:
+    """The search files are byte for byte those of the loop over dicts that numpy replaced."""
+    reference = search_reference.build_search_index(site_with_text(built))
+    written = {name: data for name, data in snapshot(built.out / "search").items() if name != "index.html"}  # the search page
+    assert written == {path.removeprefix("search/"): data for path, data in reference.files.items()}
+
+
+def test_the_index_is_byte_for_byte_that_of_the_reference_implementation(sample_site, corpus_site):
+    for built in (sample_site, corpus_site):
+        assert_same_index_as_the_reference(built)
+
+
+def test_a_count_too_big_to_pack_gives_the_reference_index(tmp_path):
+    files = {"zcwj/a.md": document(title="政府工作", body="政府" * 70_000 + "\n"), "zcwj/b.md": document(title="其他", body="政府工作。\n")}
+    assert_same_index_as_the_reference(build_content(make_content(tmp_path, files, MINIMAL_SITE_YAML), tmp_path / "build"))
+
+
+@pytest.fixture(scope="module")
+def blocked_site(tmp_path_factory):
+    """More documents than a block holds (and than the worker pool's threshold): built in worker processes."""
+    tmp_path = tmp_path_factory.mktemp("blocked")
     files = {
         f"zcwj/doc-{number}.md": document(title=f"关于第{number}项工作的通知", date=f"20{10 + number % 15}-05-01", body="通知正文。\n")
         for number in range(BLOCK_POSTINGS + 300)
     }
-    built = build_content(make_content(tmp_path, files, MINIMAL_SITE_YAML), tmp_path / "build")
+    return build_content(make_content(tmp_path, files, MINIMAL_SITE_YAML), tmp_path / "build")
+
+
+def test_a_site_with_blocks_built_in_worker_processes_gives_the_reference_index(blocked_site):
+    assert_same_index_as_the_reference(blocked_site)
+
+
+def test_a_common_token_is_cut_into_blocks_that_cover_its_documents_in_order(blocked_site):
+    built, files = blocked_site, range(BLOCK_POSTINGS + 300)
     static = StaticIndex(built.out)
     entry = static.entry("通知")
     assert isinstance(entry[0], int) and len(entry[1]) == 1, entry  # two blocks, one boundary
@@ -231,7 +260,7 @@ def test_organ_mention_tokens_list_the_documents_that_name_the_organ_whole(build
 
 def test_every_posting_lists_a_document_that_has_the_token(sample_site):
     static = StaticIndex(sample_site.out)
-    by_url = {doc.url: doc for doc in sample_site.result.site.documents}
+    by_url = {doc.url: doc for doc in site_with_text(sample_site).documents}
     for token in ("青山", "财政", "2024", "局"):
         postings = static.postings(token)
         assert postings, token

@@ -11,7 +11,7 @@ query token (and blocks of the common ones), and one fragment per result shown):
   files, so no cache can mix two builds.
 - buckets: token `t` is in bucket `bucket_of(t, buckets)` (FNV-1a), as `{token: [gaps, base,
   impacts]}` or, for a token in more than BLOCK_POSTINGS documents, `{token: [file, [starts]]}`
-  naming its blocks (see `_posting_files`). Numbers are strings of base64 VLQ (`vlq`). An impact
+  naming its blocks (see `_Postings._encode`). Numbers are strings of base64 VLQ (`vlq`). An impact
   is the token's BM25F score in that document (summed over fields, × IMPACT_SCALE, rounded), so a
   query adds numbers and needs no field lengths.
 - `t.<hash>.json`, the table, one column per document id, for facets and ranking: `category`,
@@ -25,7 +25,13 @@ query token (and blocks of the common ones), and one fragment per result shown):
 Document ids follow (category, date, URL), so the table's columns run in long runs and
 compress well, a category's documents share blocks, and within a category a later id is never
 older. Scores follow whoosh's BM25F (same
-idf, same quantised field lengths), which is what the oracle test compares against."""
+idf, same quantised field lengths), which is what the oracle test compares against.
+
+The scores are computed with numpy over every (token, document, field) count at once
+(`_Postings`), in the same floating-point operations in the same order as the loop over
+dicts it replaced, so the files are the same to the byte (tests/search_reference.py keeps that
+loop, and test_search_index.py compares). Files are handed to a `sink` as they are made: a
+common token's blocks go to disk before the next token is scored."""
 
 from __future__ import annotations
 
@@ -33,19 +39,24 @@ import datetime as dt
 import hashlib
 import json
 import math
-import re
-from collections import Counter, defaultdict
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
 
+import numpy as np
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..model import Document, Site
-from .analyzer import exact_key, index_tokens
+from ..write import put
+from .counts import CHUNK_DOCUMENTS, COUNT_BITS, FIELD_BITS, FIELDS, MENTION, OrganMentions, TokenCounts, count_chunk, field_texts
 
-FIELDS = ("title", "doc_number", "issuer", "keywords", "body")
+__all__ = ["FIELDS", "field_texts", "build_search_index", "write_search_index"]
+
 WEIGHTS = {"title": 8.0, "doc_number": 6.0, "issuer": 4.0, "keywords": 3.0, "body": 1.0}
 """Field boosts: a title match counts most, then the 文号, the organ, the 主题词, the text."""
 B, K1 = 0.75, 1.2
+COUNTED = len(FIELDS) + 1
+"""The fields counted: the five scored ones, and the organ mentions (counts.MENTIONS), weighed 0."""
 VALIDITY_LABELS = ("有效", "失效", "废止", "尚未生效")
 BUCKET_BYTES = 3_000
 """About how many bytes of postings a bucket holds: a query fetches one bucket per token, so a
@@ -60,16 +71,11 @@ FRAGMENT_TEXT = 400
 PER_FOLDER = 200
 """Files per folder for shards and fragments: hosts and tools slow down on huge folders."""
 EPOCH = dt.date(1970, 1, 1)
-
-
-def field_texts(document: Document) -> dict[str, str]:
-    return {
-        "title": document.title,
-        "doc_number": document.doc_number,
-        "issuer": " ".join(dict.fromkeys((document.issuer, *document.co_issuers))),
-        "keywords": " ".join(document.keywords),
-        "body": document.text,
-    }
+PENDING = ".pending"
+"""The name a digest folder has while its files are written (the digest is known only after)."""
+ROWS_AT_ONCE = 1 << 18
+"""Counts scored at a time, and about how many a scoring task gets: the arrays made for them take
+some 40 MB, whatever the site's size."""
 
 
 def search_order(documents: tuple[Document, ...]) -> list[Document]:
@@ -83,6 +89,33 @@ class SearchIndex:
     """Output path → bytes."""
     meta_path: str
     """The entry point the search page names."""
+
+
+class Sink(Protocol):
+    """Where the index files go as they are made (write.Staging in a build)."""
+
+    def put(self, path: str, data: bytes) -> None: ...
+
+    def record(self, path: str) -> None:
+        """Count a file another process wrote (a block, a fragment)."""
+
+    def rename(self, folder: str, to: str) -> None: ...
+
+
+class MemoryFiles:
+    """A sink that keeps the files."""
+
+    def __init__(self) -> None:
+        self.files: dict[str, bytes] = {}
+
+    def put(self, path: str, data: bytes) -> None:
+        self.files[path] = data
+
+    def record(self, path: str) -> None:
+        raise ValueError(f"{path} was written elsewhere")
+
+    def rename(self, folder: str, to: str) -> None:
+        self.files = {(to + path[len(folder) :] if path.startswith(folder) else path): data for path, data in self.files.items()}
 
 
 def _json(value) -> bytes:
@@ -99,68 +132,56 @@ def quantised_length(length: int) -> int:
 
 
 def build_search_index(site: Site) -> SearchIndex:
+    """The index of the site's documents (their `text` filled), made in memory."""
+    documents = list(site.documents)
+    counts = TokenCounts([document.source for document in documents])
+    for first in range(0, len(documents), CHUNK_DOCUMENTS):
+        counts.add(first, count_chunk(documents[first : first + CHUNK_DOCUMENTS], OrganMentions(site.config.issuers)))
+    sink = MemoryFiles()
+    meta_path = write_search_index(site, counts, sink)
+    return SearchIndex(sink.files, meta_path)
+
+
+def fragment_path(number: int, folder: str = f"f/{PENDING}/") -> str:
+    return f"search/{folder}{number // PER_FOLDER}/{number}.json"
+
+
+def _shard_path(number: int) -> str:
+    return f"search/s/{PENDING}/{number // PER_FOLDER}/{number}.json"
+
+
+def write_search_index(
+    site: Site, counts: TokenCounts, sink: Sink, fragments: list[bytes] | None = None, run=map, root: Path | None = None
+) -> str:
+    """Write the index of the site's documents through `sink`; the meta file's path.
+
+    `counts` holds every document's token counts (and is used up). `fragments`: the sha256 of
+    each fragment file in document id order, when the build's workers wrote them
+    (`fragment_path`); else the fragments are made here from the documents. `run` and `root`:
+    how to score the postings (`_Postings.write`)."""
     documents = search_order(site.documents)
-    count = len(documents)
-    frequencies: list[dict[str, Counter]] = []
-    totals = dict.fromkeys(FIELDS, 0)
-    document_frequency: dict[str, Counter] = {field: Counter() for field in FIELDS}
-    for document in documents:
-        per_field = {}
-        for field, text in field_texts(document).items():
-            counts = Counter(index_tokens(text, characters=field != "body"))
-            per_field[field] = counts
-            totals[field] += sum(counts.values())
-            document_frequency[field].update(counts.keys())
-        frequencies.append(per_field)
-    average = {field: (totals[field] / count if count else 0) or 1 for field in FIELDS}
-    idf = {
-        field: {token: math.log(count / (df + 1)) + 1 for token, df in document_frequency[field].items()} for field in FIELDS
-    }
-
-    # token → doc ids and impacts, in doc id order (the hot loop of indexing: kept to comprehensions)
-    ids: dict[str, list[int]] = defaultdict(list)
-    impacts_of: dict[str, list[int]] = defaultdict(list)
-    mentions = OrganMentions(site.config.issuers)
-    for doc_id, document in enumerate(documents):
-        for token in mentions.tokens(document):
-            ids[token].append(doc_id)
-            impacts_of[token].append(0)
-    for doc_id, per_field in enumerate(frequencies):
-        impacts: dict[str, float] = {}
-        for field, counts in per_field.items():
-            if not counts:
-                continue
-            norm = K1 * ((1 - B) + B * quantised_length(sum(counts.values())) / average[field])
-            scale, field_idf = WEIGHTS[field] * (K1 + 1) * IMPACT_SCALE, idf[field]
-            scores = {token: scale * field_idf[token] * tf / (tf + norm) for token, tf in counts.items()}
-            if impacts:
-                for token, score in scores.items():
-                    impacts[token] = impacts.get(token, 0.0) + score
-            else:
-                impacts = scores
-        for token, score in impacts.items():
-            ids[token].append(doc_id)
-            impacts_of[token].append(int(score + 0.5))
-
-    bucket_count, shard_files = _posting_files(ids, impacts_of)
-    shard_folder = _digest_folder("s/", shard_files)
-    fragment_files = [_fragment(document) for document in documents]
-    fragment_folder = _digest_folder("f/", fragment_files)
-    files: dict[str, bytes] = {}
-    for folder, contents in ((shard_folder, shard_files), (fragment_folder, fragment_files)):
-        for number, data in enumerate(contents):
-            files[f"search/{folder}{number // PER_FOLDER}/{number}.json"] = data
+    if fragments is None:
+        fragments = []
+        for number, document in enumerate(documents):
+            data = fragment(document)
+            sink.put(fragment_path(number), data)
+            fragments.append(hashlib.sha256(data).digest())
+    fragment_folder = _folder_name("f/", fragments)
+    sink.rename(f"search/f/{PENDING}/", f"search/{fragment_folder}")
+    bucket_count, shard_digests = _Postings(counts, documents).write(sink, run, root)
+    shard_folder = _folder_name("s/", shard_digests)
+    sink.rename(f"search/s/{PENDING}/", f"search/{shard_folder}")
     table = _table(documents, site)
     table_path = _named("search/t.", table)
-    files[table_path] = table
+    sink.put(table_path, table)
     dates = _dates(documents)
     dates_path = _named("search/d.", dates)
-    files[dates_path] = dates
+    sink.put(dates_path, dates)
     config = site.config
     meta = _json(
         {
             "version": 3,
-            "documents": count,
+            "documents": len(documents),
             "fields": list(FIELDS),
             "weights": [WEIGHTS[f] for f in FIELDS],
             "impactScale": IMPACT_SCALE,
@@ -178,72 +199,253 @@ def build_search_index(site: Site) -> SearchIndex:
         }
     )
     meta_path = _named("search/meta.", meta)
-    files[meta_path] = meta
-    return SearchIndex(files, meta_path)
+    sink.put(meta_path, meta)
+    return meta_path
 
 
-MENTION = "@"
-"""Prefix of the tokens that say a document names an organ whole ("@县财政局"); the analyzer never
-makes a token with it."""
+class _Postings:
+    """Every token's postings (document ids and impacts) from the sorted counts, written as shards.
+
+    A row is one (token, document, field) count; sorted, a token's rows are together, by document,
+    then field, so a posting is a run of at most five rows whose scores are added in field order,
+    as the dict loop did. This process finds the statistics scores need (document frequencies,
+    field lengths) and cuts the rows into slices at token boundaries; the slices are scored and
+    encoded by `score_slice`, in the build's worker processes when it has them."""
+
+    def __init__(self, counts: TokenCounts, documents: list[Document]):
+        self.rows, self.tokens, self.overflow = counts.sorted_rows({d.source: i for i, d in enumerate(documents)})
+        self.token_shift = counts.token_shift
+        self.slot_bits = counts.slot_bits
+        self.count = len(documents)
+
+    def _statistics(self):
+        """Per field: how many documents hold each token, each document's length; per token: postings."""
+        vocabulary, count, fields = len(self.tokens), self.count, COUNTED
+        frequency = np.zeros(fields * vocabulary, np.int64)
+        lengths = np.zeros(fields * count, np.float64)  # sums of whole numbers, exact below 2**53
+        postings = np.zeros(vocabulary, np.int64)
+        decode = _Decoder(self.token_shift, self.slot_bits, self.overflow)
+        for start in range(0, len(self.rows), ROWS_AT_ONCE):
+            part = self.rows[start : start + ROWS_AT_ONCE]
+            token, document, field, counts = decode(part)
+            frequency += np.bincount(field * vocabulary + token, minlength=fields * vocabulary)
+            lengths += np.bincount(field * count + document, weights=counts, minlength=fields * count)
+            pairs = part >> np.uint64(FIELD_BITS + COUNT_BITS)
+            first = np.ones(len(part), bool)
+            first[1:] = pairs[1:] != pairs[:-1]
+            if start:  # a posting may go on from the previous part
+                first[0] = pairs[0] != self.rows[start - 1] >> np.uint64(FIELD_BITS + COUNT_BITS)
+            postings += np.bincount(token[first], minlength=vocabulary)
+        return frequency, lengths, postings
+
+    def write(self, sink: Sink, run=map, root: Path | None = None) -> tuple[int, list[bytes]]:
+        """Write the buckets and blocks; (bucket count, each shard file's sha256 in file order).
+
+        `run` maps `score_slice` over the slices (the worker pool's map, or the builtin); with
+        `root`, the scorers write the block files there themselves (the staging folder)."""
+        vocabulary, count = len(self.tokens), self.count
+        frequency, lengths, postings = self._statistics()
+        norms = np.zeros(COUNTED * count, np.float64)
+        for number in range(COUNTED):
+            field_lengths = lengths[number * count : (number + 1) * count]
+            total = int(field_lengths.sum())
+            average = (total / count if count else 0) or 1
+            quantised: dict[int, int] = {}
+            whoosh = np.array(
+                [quantised.get(n) or quantised.setdefault(n, quantised_length(n)) for n in field_lengths.astype(np.int64).tolist()],
+                np.float64,
+            )
+            norms[number * count : (number + 1) * count] = K1 * ((1 - B) + B * whoosh / average)
+        highest = int(frequency.max()) if len(frequency) else 0
+        idf_of = np.array([0.0] + [math.log(count / (df + 1)) + 1 for df in range(1, highest + 1)], np.float64)
+        scale = np.array([WEIGHTS[field] * (K1 + 1) * IMPACT_SCALE for field in FIELDS] + [0.0], np.float64)  # mentions: 0
+        # the score's first product, scale × idf, per (field, token): the same number the loop made
+        weights = (scale[:, None] * idf_of[frequency].reshape(COUNTED, vocabulary)).ravel()
+        del frequency
+
+        # (a token only documents dated after today have is in the vocabulary, with no postings)
+        small_size = sum(len(token) * 3 + 8 + 3 * n for token, n in zip(self.tokens, postings.tolist()) if 0 < n <= BLOCK_POSTINGS)
+        bucket_count = max(1, -(-small_size // BUCKET_BYTES))
+        blocks_of = np.where(postings > BLOCK_POSTINGS, -(-postings // BLOCK_POSTINGS), 0)
+        first_block = np.concatenate(([0], np.cumsum(blocks_of)))
+        jobs = []
+        for start, end in self._slices():
+            first = int(self.rows[start] >> np.uint64(self.token_shift))
+            last = int(self.rows[end - 1] >> np.uint64(self.token_shift)) + 1
+            jobs.append(
+                SliceJob(
+                    self.rows[start:end],
+                    first,
+                    self.tokens[first:last],
+                    weights.reshape(COUNTED, vocabulary)[:, first:last].copy(),
+                    norms,
+                    {key: n for key, n in self.overflow.items() if first <= key[0] < last},
+                    self.token_shift,
+                    self.slot_bits,
+                    bucket_count,
+                    bucket_count + int(first_block[first]),
+                    root,
+                )
+            )
+        buckets: list[dict[str, list]] = [{} for _ in range(bucket_count)]
+        blocks: list[bytes] = []
+        for result in run(score_slice, jobs):
+            for bucket, token, entry in result.entries:
+                buckets[bucket][token] = entry
+            for path, digest, data in result.blocks:
+                if data is not None:
+                    sink.put(path, data)
+                else:
+                    sink.record(path)
+                blocks.append(digest)
+        digests = []
+        for number, bucket in enumerate(buckets):
+            data = _json(bucket)
+            sink.put(_shard_path(number), data)
+            digests.append(hashlib.sha256(data).digest())
+        return bucket_count, digests + blocks
+
+    def _slices(self):
+        """(start, end) of slices of about ROWS_AT_ONCE rows, each ending where a token does."""
+        rows, start = self.rows, 0
+        while start < len(rows):
+            end = min(start + ROWS_AT_ONCE, len(rows))
+            if end < len(rows):
+                next_token = (int(rows[end - 1]) >> self.token_shift) + 1
+                end = int(np.searchsorted(rows, np.uint64(next_token << self.token_shift)))
+            yield start, end
+            start = end
 
 
-class OrganMentions:
-    """Which endings of three or more characters of an organ's name (县财政局, 财政局 of 青山县财政局)
-    a document's title or text holds whole, as tokens `@<ending>`.
+class _Decoder:
+    """Rows → (token, document, field, count) arrays."""
 
-    A query word naming an organ (search.js `organsNamed`) then ranks the documents that name it
-    above those where its bigrams only stand apart (县财力…财政…民政局), even when the name is deep
-    in the text: bigrams cannot tell the two apart, and the fragments hold only the text's start.
-    Their impacts are 0: the tokens order, they do not score."""
+    def __init__(self, token_shift: int, slot_bits: int, overflow: dict, first_token: int = 0):
+        self.token_shift, self.overflow, self.first_token = np.uint64(token_shift), overflow, first_token
+        self.document_mask = np.uint64((1 << slot_bits) - 1)
 
-    def __init__(self, issuers):
-        endings = {
-            key[-length:]
-            for key in (exact_key(issuer.name) for issuer in issuers)
-            for length in range(3, len(key) + 1)
-        }
-        self._longer: dict[str, list[str]] = defaultdict(list)
-        for ending in sorted(endings):
-            self._longer[ending[-3:]].append(ending)
-        shortest = sorted(self._longer)
-        self._pattern = re.compile("(?=(" + "|".join(map(re.escape, shortest)) + "))") if shortest else None
-
-    def tokens(self, document: Document) -> list[str]:
-        if self._pattern is None:
-            return []
-        text = exact_key(document.title) + "\u0002" + exact_key(document.text)
-        found = {match.group(1) for match in self._pattern.finditer(text)}
-        return [MENTION + ending for short in sorted(found) for ending in self._longer[short] if ending in text]
+    def __call__(self, rows: np.ndarray):
+        # (views, not copies: every value is far below 2**63)
+        token = (rows >> self.token_shift).view(np.int64)
+        document = ((rows >> np.uint64(FIELD_BITS + COUNT_BITS)) & self.document_mask).view(np.int64)
+        field = ((rows >> np.uint64(COUNT_BITS)) & np.uint64((1 << FIELD_BITS) - 1)).view(np.int64)
+        counts = (rows & np.uint64((1 << COUNT_BITS) - 1)).astype(np.float64)
+        for at in np.flatnonzero(counts == 0):  # a count too big to pack
+            counts[at] = self.overflow[(int(token[at]), int(document[at]), int(field[at]))]
+        if self.first_token:
+            token = token - self.first_token
+        return token, document, field, counts
 
 
-def _posting_files(ids: dict[str, list[int]], impacts: dict[str, list[int]]) -> tuple[int, list[bytes]]:
-    """Buckets of tokens (by `bucket_of`), then the blocks of the common tokens: (bucket count, files).
+@dataclass(frozen=True)
+class SliceJob:
+    """Rows of whole tokens to score and encode, with what scoring needs of the whole index."""
 
-    A token in at most BLOCK_POSTINGS documents sits whole in its bucket as `[gaps, base,
-    impacts]` (encoded by `encode_postings`). A commoner token's postings are cut into blocks of
-    at most BLOCK_POSTINGS documents, each a file of its own, and its bucket names them: `[first
-    block's file number, [first doc id of the second block, of the third, …]]`. A query word such
-    as 青政发〔2020〕3号 then fetches the selective tokens (青政, 政发) whole and, of 号 and 2020,
-    only the blocks that can hold the documents those leave."""
-    small = [token for token in sorted(ids) if len(ids[token]) <= BLOCK_POSTINGS]
-    small_size = sum(len(token) * 3 + 8 + 3 * len(ids[token]) for token in small)
-    bucket_count = max(1, -(-small_size // BUCKET_BYTES))
-    buckets: list[dict[str, list]] = [{} for _ in range(bucket_count)]
-    blocks: list[bytes] = []
-    for token in sorted(ids):
-        doc_ids, token_impacts = ids[token], impacts[token]
-        if len(doc_ids) <= BLOCK_POSTINGS:
-            buckets[bucket_of(token, bucket_count)][token] = encode_postings(doc_ids, token_impacts)
+    rows: np.ndarray
+    first_token: int
+    """The rank of the first token of the slice; `tokens[i]` is rank first_token + i."""
+    tokens: list[str]
+    weights: np.ndarray
+    """(field, token of the slice) → field weight × idf."""
+    norms: np.ndarray
+    """(field, document) → BM25's length normalisation."""
+    overflow: dict
+    token_shift: int
+    slot_bits: int
+    bucket_count: int
+    first_block: int
+    """The shard number of the slice's first block."""
+    root: Path | None
+
+
+@dataclass(frozen=True)
+class SliceResult:
+    entries: list[tuple[int, str, list]]
+    """(bucket, token, entry) in token order."""
+    blocks: list[tuple[str, bytes, bytes | None]]
+    """(path, sha256, the bytes when the job had no root to write them to)."""
+
+
+def score_slice(job: SliceJob) -> SliceResult:
+    """Score and encode the postings of a slice's tokens."""
+    decode = _Decoder(job.token_shift, job.slot_bits, job.overflow, job.first_token)
+    count = len(job.norms) // COUNTED
+    vocabulary = len(job.tokens)
+    result = SliceResult([], [])
+    rows = job.rows
+    token, document, field, counts = decode(rows)
+    scores = job.weights.ravel()[field * vocabulary + token] * counts / (counts + job.norms[field * count + document])
+    del field, counts
+    pairs = rows >> np.uint64(FIELD_BITS + COUNT_BITS)
+    first = np.flatnonzero(np.concatenate(([True], pairs[1:] != pairs[:-1])))
+    runs = np.diff(np.append(first, len(pairs)))
+    total = scores[first]
+    for k in range(1, COUNTED):  # add a posting's field scores in field order
+        more = runs > k
+        if not more.any():
+            break
+        total[more] += scores[first[more] + k]
+    impacts = (total + 0.5).astype(np.int64)
+    _encode(job, token[first], document[first], impacts, result)
+    return result
+
+
+def _encode(job: SliceJob, tokens: np.ndarray, documents: np.ndarray, impacts: np.ndarray, result: SliceResult) -> None:
+    """Postings of whole tokens (sorted by token, then document) → bucket entries and block files."""
+    if not len(tokens):
+        return
+    token_starts = np.flatnonzero(np.concatenate(([True], tokens[1:] != tokens[:-1])))
+    token_ends = np.append(token_starts[1:], len(tokens))
+    # segments: a token's postings, or one block of a common token's
+    block_starts = []
+    for at in np.flatnonzero(token_ends - token_starts > BLOCK_POSTINGS).tolist():
+        first, n = int(token_starts[at]), int(token_ends[at] - token_starts[at])
+        parts = -(-n // BLOCK_POSTINGS)
+        block_starts.extend(first + n * k // parts for k in range(1, parts))
+    segment_starts = np.sort(np.concatenate([token_starts, np.array(block_starts, np.int64)])).astype(np.intp)
+    segment_ends = np.append(segment_starts[1:], len(tokens))
+    gaps = documents.astype(np.int64)
+    gaps[1:] -= documents[:-1]
+    gaps[token_starts] = documents[token_starts]  # a token's first id counts from 0
+    if block_starts:
+        gaps[np.array(block_starts, np.intp)] = 0  # a later block's first id is its start
+    bases = np.minimum.reduceat(impacts, segment_starts)
+    above = impacts - np.repeat(bases, segment_ends - segment_starts)
+    gap_text, gap_at = _vlq_all(gaps)
+    impact_text, impact_at = _vlq_all(above)
+    bases = bases.tolist()
+    # only where segments start and end are character offsets needed
+    gap_at, impact_at = _sparse(gap_at, segment_starts, segment_ends), _sparse(impact_at, segment_starts, segment_ends)
+    segment = 0
+    for start, end in zip(token_starts.tolist(), token_ends.tolist()):
+        token = job.tokens[int(tokens[start])]
+        bucket = bucket_of(token, job.bucket_count)
+        if end - start <= BLOCK_POSTINGS:
+            entry = [gap_text[gap_at[start] : gap_at[end]], bases[segment], impact_text[impact_at[start] : impact_at[end]]]
+            result.entries.append((bucket, token, entry))
+            segment += 1
             continue
-        count = -(-len(doc_ids) // BLOCK_POSTINGS)
-        cuts = [len(doc_ids) * k // count for k in range(count + 1)]
-        starts = [doc_ids[cut] for cut in cuts[1:-1]]
-        buckets[bucket_of(token, bucket_count)][token] = [bucket_count + len(blocks), starts]
-        for k in range(count):
-            block_start = 0 if k == 0 else starts[k - 1]
-            part = slice(cuts[k], cuts[k + 1])
-            blocks.append(_json(encode_postings(doc_ids[part], token_impacts[part], block_start)))
-    return bucket_count, [_json(bucket) for bucket in buckets] + blocks
+        first_block = job.first_block + len(result.blocks)
+        starts = []
+        while segment < len(segment_starts) and segment_starts[segment] < end:
+            a, b = int(segment_starts[segment]), int(segment_ends[segment])
+            if a > start:
+                starts.append(int(documents[a]))
+            data = _json([gap_text[gap_at[a] : gap_at[b]], bases[segment], impact_text[impact_at[a] : impact_at[b]]])
+            path = _shard_path(job.first_block + len(result.blocks))
+            if job.root is not None:
+                put(job.root, path, data)
+            result.blocks.append((path, hashlib.sha256(data).digest(), None if job.root is not None else data))
+            segment += 1
+        result.entries.append((bucket, token, [first_block, starts]))
+
+
+class _sparse(dict):
+    """The entries of `at` at the given positions, as a dict of Python ints."""
+
+    def __init__(self, at: np.ndarray, starts: np.ndarray, ends: np.ndarray):
+        super().__init__(zip(starts.tolist(), at[starts].tolist()))
+        self.update(zip(ends.tolist(), at[ends].tolist()))
 
 
 def bucket_of(token: str, count: int) -> int:
@@ -268,6 +470,7 @@ def _vlq(value: int) -> str:
 
 
 _VLQ_TABLE = [_vlq(value) for value in range(1 << 15)]
+_VLQ_BYTES = np.frombuffer(_VLQ_DIGITS.encode("ascii"), np.uint8)
 
 
 def vlq(values: list[int]) -> str:
@@ -300,6 +503,28 @@ def encode_postings(doc_ids: list[int], impacts: list[int], start: int = 0) -> l
     return [vlq(gaps), base, vlq([impact - base for impact in impacts])]
 
 
+def _vlq_all(values: np.ndarray) -> tuple[str, np.ndarray]:
+    """`vlq` of every value back to back, and where each value's characters start (plus the end):
+    `text[at[i]:at[j]]` is `vlq(values[i:j])`."""
+    values = values.astype(np.uint32)
+    digits = np.ones(len(values), np.int32)
+    for power in range(5, 32, 5):
+        more = values >= np.uint32(1 << power)
+        if not more.any():
+            break
+        digits += more
+    at = np.zeros(len(values) + 1, np.int64)
+    np.cumsum(digits, out=at[1:])
+    text = np.empty(int(at[-1]), np.uint8)
+    # the last digit of each value (no continuation bit) and, for longer ones, the others
+    last = at[1:] - 1
+    text[last] = _VLQ_BYTES[(values >> (np.uint32(5) * (digits - 1).astype(np.uint32))) & np.uint32(31)]
+    for k in range(int(digits.max(initial=1)) - 1):
+        has = np.flatnonzero(digits > k + 1)
+        text[at[has] + k] = _VLQ_BYTES[((values[has] >> np.uint32(5 * k)) & np.uint32(31)) | np.uint32(32)]
+    return text.tobytes().decode("ascii"), at
+
+
 def decode_postings(encoded: list, start: int = 0) -> tuple[list[int], list[int]]:
     gaps, base, impacts = encoded
     doc_ids, doc_id = [], start
@@ -309,10 +534,11 @@ def decode_postings(encoded: list, start: int = 0) -> tuple[list[int], list[int]
     return doc_ids, [base + impact for impact in unvlq(impacts)]
 
 
-def _digest_folder(prefix: str, contents: list[bytes]) -> str:
+def _folder_name(prefix: str, digests: list[bytes]) -> str:
+    """`prefix` and a digest of the folder's files (the sha256 of each, in file order)."""
     digest = hashlib.sha256()
-    for data in contents:
-        digest.update(hashlib.sha256(data).digest())
+    for file_digest in digests:
+        digest.update(file_digest)
     return f"{prefix}{digest.hexdigest()[:10]}/"
 
 
@@ -354,7 +580,8 @@ def _zigzag(value: int) -> int:
     return value * 2 if value >= 0 else -value * 2 - 1
 
 
-def _fragment(document: Document) -> bytes:
+def fragment(document: Document) -> bytes:
+    """What a result shows of a document (its `excerpt` filled)."""
     return _json(
         {
             "url": document.url,
@@ -364,6 +591,6 @@ def _fragment(document: Document) -> bytes:
             "docNumber": document.doc_number,
             "validity": document.validity.label,
             "category": document.category,
-            "text": " ".join(document.text.split())[:FRAGMENT_TEXT],
+            "text": document.excerpt[:FRAGMENT_TEXT],
         }
     )

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
-from conftest import FIXTURES, MINIMAL_SITE_YAML, document
+from conftest import FIXTURES, MINIMAL_SITE_YAML, document, site_with_text
 from govsite.markdown import href
 from govsite.search.analyzer import index_tokens, normalise, query_words
 from govsite.search.shards import field_texts
@@ -68,7 +68,7 @@ def link(document_) -> str:
 
 
 def documents_of(site):
-    return site.result.site.documents
+    return site_with_text(site).documents
 
 
 def tokens_of(document_) -> set[str]:

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from conftest import REPO, build_content
+from conftest import REPO, build_content, site_with_text
 
 sys.path.insert(0, str(REPO / "bench"))
 from corpus import generate  # noqa: E402
@@ -62,7 +62,7 @@ def test_an_organ_query_ranks_documents_by_or_about_it_above_scattered_character
     characters only apart (县审计局…财政…局), never the name as written."""
     organ = "青山县财政局"
     ranked = results(large_page, "县财政局", 10_000)
-    by_url = {d.url: d for d in large.result.site.documents}
+    by_url = {d.url: d for d in site_with_text(large).documents}
 
     def is_about(document):
         return organ in (document.issuer, *document.co_issuers) or "县财政局" in document.title

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from conftest import site_with_text
 from test_search_index import oracle_queries, tie_tolerance, whoosh_scores
 from govsite.search.analyzer import query_words
 from govsite.search.whoosh_index import update_index
@@ -23,7 +24,7 @@ def browser_top_ten(page, query: str) -> list[str]:
 
 
 def check_browser_oracle(built, serve, page, tmp_path) -> None:
-    ix, _ = update_index(built.result.site, built.content, tmp_path / "whoosh")
+    ix, _ = update_index(site_with_text(built), built.content, tmp_path / "whoosh")
     base = serve(built.out)
     page.goto(base + "search/")
     page.wait_for_function("window.GovsiteSearch !== undefined")

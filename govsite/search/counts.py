@@ -1,0 +1,419 @@
+"""Every document's search token counts, 8 bytes a count: what indexing needs of the documents.
+
+A 20,000-document site has 15 million (document, field, token) counts. As Python dicts of
+Counters they took 1.5 GB; here each is one 64-bit number packing (token id, document slot,
+field, count), in numpy arrays, and each token's text is kept once.
+
+Counting is the costliest per-document step of indexing, so a body is not split into a list of
+token strings: its characters become numbers (`_body_codes`), a CJK bigram is the number
+`first << 16 | second`, and numpy counts them. The tokens are those of
+`analyzer.index_tokens` (tests/test_search_counts.py compares both on every corpus and on
+random text). Worker processes count a chunk of documents (`count_chunk`); the build merges
+the chunks in order (`TokenCounts.add`)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from ..model import Document
+from .analyzer import exact_key, normalise, runs
+
+FIELDS = ("title", "doc_number", "issuer", "keywords", "body")
+"""The indexed fields, in the order their scores are added up (search/shards.py)."""
+BODY = FIELDS.index("body")
+"""The field whose single CJK characters are indexed only where they stand alone (analyzer.index_tokens)."""
+
+MENTIONS = len(FIELDS)
+"""The field index under which a document's organ mentions (`OrganMentions`) are counted: a sixth
+field that search/shards.py weighs 0, so its tokens order results without adding to scores."""
+
+COUNT_BITS = 16
+FIELD_BITS = 3
+COUNT_LIMIT = (1 << COUNT_BITS) - 1
+"""A count above this (a token 65,535 times in one field) is packed as 0 and kept in `overflow`."""
+
+
+def field_texts(document: Document) -> dict[str, str]:
+    return {
+        "title": document.title,
+        "doc_number": document.doc_number,
+        "issuer": " ".join(dict.fromkeys((document.issuer, *document.co_issuers))),
+        "keywords": " ".join(document.keywords),
+        "body": document.text,
+    }
+
+
+def token_counter(text: str, characters: bool = True) -> Counter:
+    """`Counter(analyzer.index_tokens(text, characters))`, without making the list in order first."""
+    tokens: list[str] = []
+    for kind, run in runs(text):
+        if kind != "cjk" or len(run) == 1:
+            tokens.append(run)
+        else:
+            if characters:
+                tokens.extend(run)
+            tokens.extend(map(str.__add__, run[:-1], run[1:]))
+    return Counter(tokens)
+
+
+# --- a body's tokens as numbers --------------------------------------------------------------
+
+
+def code_of(token: str) -> int | None:
+    """A CJK token as a number (a character's code point, a bigram's two as `first << 16 | second`);
+    None for a word of letters or digits. The analyzer's CJK characters are all below U+FFFF and
+    above every letter and digit (analyzer._CJK)."""
+    if ord(token[0]) < 0x25CB:
+        return None
+    return ord(token) if len(token) == 1 else ord(token[0]) << 16 | ord(token[1])
+
+
+def text_of(code: int) -> str:
+    return chr(code) if code < 1 << 16 else chr(code >> 16) + chr(code & 0xFFFF)
+
+
+_CONTEXTUAL = {0x03A3}
+"""Σ: lower() makes it σ or ς by its neighbours."""
+_HANGUL = ((0x1100, 0x11FF), (0x3130, 0x318F), (0xA960, 0xA97F), (0xAC00, 0xD7FF))
+"""Jamo and syllables compose by an algorithm, not by the decomposition table."""
+
+
+COMPOSITES = ((0x00C0, 0x30FF), (0xF900, 0xFB4F))
+"""Where the BMP's characters with a two-character canonical decomposition are (tests check all)."""
+
+
+def composition_seconds(ranges) -> set[int]:
+    seconds = set()
+    for first, last in ranges:
+        for point in range(first, last + 1):
+            parts = unicodedata.decomposition(chr(point)).split()
+            if len(parts) == 2 and not parts[0].startswith("<"):
+                seconds.add(int(parts[1], 16))
+    return seconds
+
+
+class _Tables:
+    """Per code point of the BMP: what normalising does to it, learnt as characters are met."""
+
+    def __init__(self) -> None:
+        size = 1 << 16
+        self.known = np.zeros(size, bool)
+        self.known[0xD800:0xE000] = True  # surrogates: never simple
+        self.fold = np.arange(size, dtype=np.uint32)
+        """Code point → what `analyzer.normalise` (NFKC, lower()) makes of it, where that is one character."""
+        self.simple = np.zeros(size, bool)
+        """Code points that `fold` normalises on their own, whatever stands next to them: the one
+        character they become has no decomposition, no combining class, and is never the second
+        half of a composition, so NFKC of a text of them is the text folded character by character."""
+        self.cjk = np.zeros(size, bool)
+        """The analyzer's CJK characters."""
+        for first, last in ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF), (0x3007, 0x3007), (0x25CB, 0x25CB)):
+            self.cjk[first : last + 1] = True
+        self.word = np.zeros(size, np.int8)
+        """1 for a digit, 2 for a letter of the analyzer's words, else 0."""
+        self.word[0x30:0x3A] = 1
+        for first, last in ((0x61, 0x7A), (0xDF, 0xF6), (0xF8, 0xFF), (0x100, 0x24F)):
+            self.word[first : last + 1] = 2
+        self.seconds = composition_seconds(COMPOSITES)
+        """Characters that are the second of a canonical composition pair."""
+
+    def learn(self, points: np.ndarray) -> None:
+        for point in np.unique(points[~self.known[points]]).tolist():
+            self.known[point] = True
+            if point in _CONTEXTUAL or any(a <= point <= b for a, b in _HANGUL) or unicodedata.combining(chr(point)):
+                continue
+            result = normalise(chr(point))
+            if len(result) != 1:
+                continue
+            target = ord(result)
+            if (
+                target < 1 << 16
+                and not unicodedata.decomposition(result)
+                and not unicodedata.combining(result)
+                and target not in self.seconds
+                and target not in _CONTEXTUAL
+                and not any(a <= target <= b for a, b in _HANGUL)
+            ):
+                self.fold[point], self.simple[point] = target, True
+
+
+@lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    return _Tables()
+
+
+def _body_codes(text: str) -> tuple[np.ndarray, list[str]]:
+    """The body's tokens (`index_tokens(text, characters=False)`): CJK ones as codes, one entry per
+    occurrence, and the words. Most bodies need no NFKC pass over the whole text: when every
+    character is `simple`, a table folds them one by one (，→ , ① → 1, Ⅰ → i, Ａ → a)."""
+    tables = _tables()
+    points = np.frombuffer(text.encode("utf-32-le"), np.uint32)
+    if len(points) and int(points.max()) < 1 << 16:
+        if not tables.known[points].all():
+            tables.learn(points)
+        points = tables.fold[points] if tables.simple[points].all() else None
+    else:
+        points = None
+    if points is None:  # the general case: the analyzer's own normalisation
+        points = np.frombuffer(normalise(text).encode("utf-32-le"), np.uint32)
+        points = np.where(points < 1 << 16, points, 0xFFFF)  # outside the BMP: neither CJK nor a word
+    codes = np.empty(0, np.int64)
+    cjk = tables.cjk[points]
+    where = np.flatnonzero(cjk)
+    if len(where):
+        # two CJK characters are in one run when only spaces stand between them
+        breaks = np.cumsum(~cjk & (points != 0x20))
+        joined = breaks[where[1:]] == breaks[where[:-1]]
+        chars = points[where].astype(np.int64)
+        bigrams = (chars[:-1][joined] << 16) | chars[1:][joined]
+        alone = np.ones(len(where), bool)
+        alone[:-1] &= ~joined
+        alone[1:] &= ~joined
+        codes = np.concatenate((bigrams, chars[alone]))
+    words: list[str] = []
+    kind = tables.word[points]
+    if kind.any():
+        edges = np.flatnonzero(np.diff(kind, prepend=np.int8(0), append=np.int8(0)))
+        starts, ends = edges[:-1], edges[1:]
+        keep = kind[starts] != 0
+        folded = points.tobytes().decode("utf-32-le")
+        words = [folded[a:b] for a, b in zip(starts[keep].tolist(), ends[keep].tolist())]
+    return codes, words
+
+
+# --- counting documents ----------------------------------------------------------------------
+
+
+def _split(counter: Counter) -> tuple[Counter, dict[int, int]]:
+    """(words with their counts, CJK token codes with theirs)."""
+    words, cjk = Counter(), {}
+    for token, count in counter.items():
+        if ord(token[0]) < 0x25CB:
+            words[token] = count
+        else:
+            cjk[ord(token) if len(token) == 1 else ord(token[0]) << 16 | ord(token[1])] = count
+    return words, cjk
+
+
+WORD_CODES = 1 << 32
+"""A chunk's words are coded from here up (CJK codes are below: two 16-bit characters)."""
+CHUNK_DOCUMENTS = 256
+"""The most documents a chunk may count (their index in the chunk takes 8 bits)."""
+_CHUNK_CODE_SHIFT = 8 + FIELD_BITS + COUNT_BITS
+
+
+@dataclass(frozen=True)
+class ChunkCounts:
+    """The counts of a few documents (a worker's chunk): one 64-bit number each, packing (token code,
+    document in the chunk, field, count); a CJK token's code is `code_of`'s, a word's WORD_CODES +
+    its index in `words`. 8 bytes a count is also what crosses the pipe from the worker."""
+
+    rows: np.ndarray
+    words: list[str]
+    overflow: dict[int, int]
+    """Row index → a count above COUNT_LIMIT (packed as 0)."""
+
+    def unpacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """(codes, documents, fields, counts) as int64 arrays."""
+        rows = self.rows.view(np.int64)
+        counts = rows & COUNT_LIMIT
+        for at, count in self.overflow.items():
+            counts[at] = count
+        return rows >> _CHUNK_CODE_SHIFT, (rows >> (FIELD_BITS + COUNT_BITS)) & 0xFF, (rows >> COUNT_BITS) & ((1 << FIELD_BITS) - 1), counts
+
+
+MENTION = "@"
+"""Prefix of the tokens that say a document names an organ whole ("@县财政局"); the analyzer never
+makes a token with it."""
+
+
+class OrganMentions:
+    """Which endings of three or more characters of an organ's name (县财政局, 财政局 of 青山县财政局)
+    a document's title or text holds whole, as tokens `@<ending>`.
+
+    A query word naming an organ (search.js `organsNamed`) then ranks the documents that name it
+    above those where its bigrams only stand apart (县财力…财政…民政局), even when the name is deep
+    in the text: bigrams cannot tell the two apart, and the fragments hold only the text's start.
+    Their impacts are 0: the tokens order, they do not score."""
+
+    def __init__(self, issuers):
+        endings = {
+            key[-length:]
+            for key in (exact_key(issuer.name) for issuer in issuers)
+            for length in range(3, len(key) + 1)
+        }
+        self._longer: dict[str, list[str]] = defaultdict(list)
+        for ending in sorted(endings):
+            self._longer[ending[-3:]].append(ending)
+        shortest = sorted(self._longer)
+        self._pattern = re.compile("(?=(" + "|".join(map(re.escape, shortest)) + "))") if shortest else None
+
+    def tokens(self, document: Document) -> list[str]:
+        if self._pattern is None:
+            return []
+        text = exact_key(document.title) + "\u0002" + exact_key(document.text)
+        found = {match.group(1) for match in self._pattern.finditer(text)}
+        return [MENTION + ending for short in sorted(found) for ending in self._longer[short] if ending in text]
+
+
+
+def count_chunk(documents: list[Document], mentions: OrganMentions | None = None) -> ChunkCounts:
+    """Count the tokens of each document's fields (its `text` filled), and with `mentions`, the
+    organs each names whole (field MENTIONS)."""
+    if len(documents) > CHUNK_DOCUMENTS:
+        raise ValueError(f"a chunk counts at most {CHUNK_DOCUMENTS} documents")
+    words: dict[str, int] = {}
+    parts: list[np.ndarray] = []
+    overflow: dict[int, int] = {}
+    size = 0
+    for number, document in enumerate(documents):
+        texts = list(field_texts(document).values())
+        if mentions is not None:
+            texts.append(mentions.tokens(document))
+        for field, text in enumerate(texts):
+            if field == MENTIONS:
+                counter, unique, counts = Counter(text), np.empty(0, np.int64), np.empty(0, np.int64)
+            elif field == BODY:
+                codes, found = _body_codes(text)
+                counter = Counter(found)
+                unique, counts = np.unique(codes, return_counts=True) if len(codes) else (codes, codes)
+            else:
+                counter, cjk = _split(token_counter(text))
+                unique = np.fromiter(cjk, np.int64, len(cjk))
+                counts = np.fromiter(cjk.values(), np.int64, len(cjk))
+            if counter:
+                word_codes = [WORD_CODES + words.setdefault(word, len(words)) for word in counter]
+                unique = np.concatenate((unique, np.array(word_codes, np.int64)))
+                counts = np.concatenate((counts, np.fromiter(counter.values(), np.int64, len(counter))))
+            if not len(unique):
+                continue
+            big = counts > COUNT_LIMIT
+            if big.any():
+                for at in np.flatnonzero(big).tolist():
+                    overflow[size + at] = int(counts[at])
+                counts = np.where(big, 0, counts)
+            parts.append((unique << _CHUNK_CODE_SHIFT) | (number << (FIELD_BITS + COUNT_BITS)) | (field << COUNT_BITS) | counts)
+            size += len(unique)
+    rows = np.concatenate(parts).view(np.uint64) if parts else np.empty(0, np.uint64)
+    return ChunkCounts(rows, list(words), overflow)
+
+
+class TokenCounts:
+    """Counts of many documents under one vocabulary: `rows` packs (token id, slot, field, count)
+    from the high bits down, so sorting the rows sorts them by token, then slot, then field."""
+
+    def __init__(self, sources: list[str]):
+        self.sources = sources
+        """The document in each slot."""
+        self.slot_bits = max(1, (len(sources) - 1).bit_length())
+        self.token_shift = self.slot_bits + FIELD_BITS + COUNT_BITS
+        if self.token_shift > 40:
+            raise ValueError(f"too many documents to index ({len(sources)})")
+        self.codes = np.empty(0, np.int64)
+        """The CJK codes met so far, sorted; `code_ids` holds each one's token id."""
+        self.code_ids = np.empty(0, np.int64)
+        self.words: dict[str, int] = {}
+        """Word → token id."""
+        self.texts: list[str | int] = []
+        """Token id → its word, or its CJK code."""
+        self.rows = np.empty(0, np.uint64)
+        """The packed counts, in `rows[:size]`; grown in place (`resize`, which the OS does without
+        copying for big arrays) rather than kept as chunks and joined: freeing the chunks would
+        not give their memory back."""
+        self.size = 0
+        self.overflow: dict[tuple[int, int, int], int] = {}
+        """(token id, slot, field) → a count above COUNT_LIMIT."""
+
+    def _ids(self, codes: np.ndarray) -> np.ndarray:
+        """Token ids of CJK codes (sorted, distinct), new ones numbered as they come."""
+        at = np.searchsorted(self.codes, codes)
+        known = at < len(self.codes)
+        known[known] = self.codes[at[known]] == codes[known]
+        new = codes[~known]
+        ids = np.empty(len(codes), np.int64)
+        ids[known] = self.code_ids[at[known]]
+        ids[~known] = np.arange(len(self.texts), len(self.texts) + len(new))
+        self.texts.extend(new.tolist())
+        if len(new):
+            merged = np.concatenate((self.codes, new))
+            order = np.argsort(merged, kind="stable")
+            self.codes = merged[order]
+            self.code_ids = np.concatenate((self.code_ids, ids[~known]))[order]
+        return ids
+
+    def add(self, first_slot: int, chunk: ChunkCounts) -> None:
+        """Take a chunk's counts; its documents are slots `first_slot`, `first_slot + 1` …"""
+        if not len(chunk.rows):
+            return
+        word_ids = []
+        for word in chunk.words:
+            if word not in self.words:
+                self.words[word] = len(self.texts)
+                self.texts.append(word)
+            word_ids.append(self.words[word])
+        codes = (chunk.rows >> np.uint64(_CHUNK_CODE_SHIFT)).view(np.int64)
+        is_word = codes >= WORD_CODES
+        token_ids = np.empty(len(codes), np.int64)
+        if is_word.any():
+            token_ids[is_word] = np.array(word_ids, np.int64)[codes[is_word] - WORD_CODES]
+        cjk = codes[~is_word]
+        if len(cjk):
+            unique, inverse = np.unique(cjk, return_inverse=True)
+            token_ids[~is_word] = self._ids(unique)[inverse]
+        low = chunk.rows & np.uint64((1 << (FIELD_BITS + COUNT_BITS)) - 1)  # field and count as they are
+        slots = ((chunk.rows >> np.uint64(FIELD_BITS + COUNT_BITS)) & np.uint64(0xFF)) + np.uint64(first_slot)
+        for at, count in chunk.overflow.items():
+            field = int(low[at]) >> COUNT_BITS
+            self.overflow[(int(token_ids[at]), int(slots[at]), field)] = count
+        needed = self.size + len(low)
+        if needed > len(self.rows):
+            # room for the documents to come at this chunk's rate, and a quarter more
+            filled = int(slots.max()) + 1
+            estimate = needed * len(self.sources) // max(filled, 1)
+            self.rows.resize(max(needed, estimate + estimate // 4, 1024), refcheck=False)
+        rows = self.rows[self.size : needed]
+        np.left_shift(token_ids.view(np.uint64), np.uint64(self.token_shift), out=rows)
+        rows |= (slots << np.uint64(FIELD_BITS + COUNT_BITS)) | low
+        self.size = needed
+
+    def tokens(self) -> list[str]:
+        """Token id → its text."""
+        return [text if isinstance(text, str) else text_of(text) for text in self.texts]
+
+    def sorted_rows(self, ids: dict[str, int]) -> tuple[np.ndarray, list[str], dict[tuple[int, int, int], int]]:
+        """The counts of the documents in `ids` (source → document id) repacked as (token's rank in
+        string order, document id, field, count) and sorted; the tokens in string order; and the
+        counts too big to pack, by (rank, document id, field). Uses up the table."""
+        tokens = self.tokens()
+        order = sorted(range(len(tokens)), key=tokens.__getitem__)
+        rank = np.empty(len(order), np.uint64)
+        rank[order] = np.arange(len(order), dtype=np.uint64)
+        none = np.uint64(np.iinfo(np.uint64).max)
+        document_of = np.full(len(self.sources), none, np.uint64)
+        for slot, source in enumerate(self.sources):
+            if source in ids:
+                document_of[slot] = ids[source]
+        rows, self.rows = self.rows[: self.size], np.empty(0, np.uint64)
+        shift, slot_shift = np.uint64(self.token_shift), np.uint64(FIELD_BITS + COUNT_BITS)
+        low = np.uint64((1 << (FIELD_BITS + COUNT_BITS)) - 1)
+        slot_mask = np.uint64((1 << self.slot_bits) - 1)
+        for start in range(0, len(rows), 1 << 20):
+            part = rows[start : start + (1 << 20)]
+            document = document_of[((part >> slot_shift) & slot_mask).astype(np.intp)]
+            repacked = (rank[(part >> shift).astype(np.intp)] << shift) | (document << slot_shift) | (part & low)
+            repacked[document == none] = none
+            part[:] = repacked
+        rows.sort()
+        rows = rows[: int(np.searchsorted(rows, none))]
+        overflow = {
+            (int(rank[token]), int(document_of[slot]), field): count
+            for (token, slot, field), count in self.overflow.items()
+            if document_of[slot] != none
+        }
+        return rows, [tokens[i] for i in order], overflow

@@ -1,0 +1,104 @@
+"""Token counting for the index (govsite/search/counts.py): the analyzer's tokens, counted fast."""
+
+from __future__ import annotations
+
+import random
+from collections import Counter
+
+import pytest
+
+from conftest import site_with_text
+from govsite.model import Document
+from govsite.search.analyzer import index_tokens
+from govsite.search.counts import (
+    BODY,
+    COMPOSITES,
+    FIELDS,
+    WORD_CODES,
+    TokenCounts,
+    _body_codes,
+    _tables,
+    composition_seconds,
+    count_chunk,
+    field_texts,
+    text_of,
+    token_counter,
+)
+
+
+def counted(text: str) -> Counter:
+    """The body counter `_body_codes` gives, with codes turned back into tokens."""
+    codes, words = _body_codes(text)
+    found = Counter(text_of(code) for code in codes.tolist())
+    found.update(words)
+    return found
+
+
+def test_every_field_of_every_document_is_counted_as_the_analyzer_splits_it(sample_site, corpus_site):
+    for built in (sample_site, corpus_site):
+        documents = list(site_with_text(built).documents)
+        for first in range(0, len(documents), 64):
+            chunk = count_chunk(documents[first : first + 64])
+            codes, numbers, fields, counts = chunk.unpacked()
+            tokens = [text_of(code) if code < WORD_CODES else chunk.words[code - WORD_CODES] for code in codes.tolist()]
+            found: dict[tuple[int, int], Counter] = {}
+            for token, number, field, count in zip(tokens, numbers.tolist(), fields.tolist(), counts.tolist()):
+                found.setdefault((number, field), Counter())[token] += count
+            for number, document in enumerate(documents[first : first + 64]):
+                for field, text in enumerate(field_texts(document).values()):
+                    expected = Counter(index_tokens(text, characters=field != BODY))
+                    assert found.get((number, field), Counter()) == expected, (document.source, FIELDS[field])
+
+
+ALPHABET = (
+    "县财政局关于印发的通知青山县人民政府〇○"  # CJK
+    "，。、：；！？（）〔〕【】［］﹝﹞“”‘’《》…—·"  # punctuation, full-width and not
+    "０１２３ＡＢＣａｂｃ　"  # full-width letters, digits, the ideographic space
+    "0123456789abcXYZ  \t\n"
+    "①②⑩ⅠⅡⅻ㈠㊀μµΣσéÉe\u0301\u0301\u0308ßİ"  # enclosed, Roman, Greek, a decomposed é, İ
+    "\uf900\ufa0e\uf92c\u2f00\u3131가각\u1100\u1161\u11a8"  # compatibility ideographs, a Kangxi radical, Hangul
+    "\u0bc6\u0bbe\u09c7\u09be😀\U00020000"  # Tamil/Bengali vowel signs that compose, outside the BMP
+)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_random_text_of_every_awkward_kind_is_counted_as_the_analyzer_splits_it(seed):
+    generator = random.Random(seed)
+    text = "".join(generator.choice(ALPHABET) for _ in range(generator.randrange(1, 400)))
+    assert counted(text) == Counter(index_tokens(text, characters=False)), repr(text)
+    assert token_counter(text) == Counter(index_tokens(text)), repr(text)
+
+
+SIMPLE = "县财政局关于印发的通知〇○，。、：；！？（）〔〕“”《》—·０１２ＡＢａｂ　0129abXYZ \n①②Ⅰⅰ㊀μ"
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_random_text_that_needs_no_nfkc_pass_is_counted_as_the_analyzer_splits_it(seed):
+    generator = random.Random(seed)
+    text = "".join(generator.choice(SIMPLE) for _ in range(generator.randrange(1, 400)))
+    codes = [ord(char) for char in text]
+    _body_codes(text)  # learns the characters
+    assert _tables().simple[codes].all(), "these texts must take the table path"
+    assert counted(text) == Counter(index_tokens(text, characters=False)), repr(text)
+
+
+def test_the_characters_of_simple_texts_are_normalised_without_nfkc():
+    """A text of common Chinese, full-width forms and circled numbers takes the table path: it must
+    give what NFKC gives, ① as 1, Ⅰ as i, Ａ as a, ，as a comma."""
+    text = "第①条　ＡＢＣ公司，Ⅰ类（２０２４年）"
+    assert counted(text) == Counter(index_tokens(text, characters=False))
+    assert counted(text)["2024"] == 1 and counted(text)["abc"] == 1 and counted(text)["i"] == 1
+
+
+def test_the_bmp_composition_table_is_complete():
+    everything = composition_seconds([(0, 0x10FFFF)])
+    assert {point for point in everything if point < 0x10000} == composition_seconds(COMPOSITES)
+
+
+def test_a_count_too_big_to_pack_is_kept_exactly():
+    document = Document(source="a.md", shown="a.md", url="a/", title="标题", category="c", issuer="i", date=None, body="", body_line=1, text="政府" * 70_000)
+    counts = TokenCounts(["a.md"])
+    counts.add(0, count_chunk([document]))
+    rows, tokens, overflow = counts.sorted_rows({"a.md": 0})
+    assert sorted(overflow.values()) == [69_999, 70_000]
+    assert {tokens[token] for token, _, _ in overflow} == {"政府", "府政"}
