@@ -13,7 +13,7 @@ def template_pages(site) -> dict[str, str]:
     by_label = {}
     for document in documents:
         by_label.setdefault(document.validity.label, document.url)
-    with_table = next(d.url for d in documents if "<table" in d.html)
+    with_table = next(d.url for d in documents if site.html(d.url).xpath("//main//table"))  # (bodies are not kept in memory)
     with_attachment = next(d.url for d in documents if d.attachments)
     config = site.result.site.config
     leaf = next(c for c in config.all_categories() if not c.children and site.result.site.by_category[c.key])
