@@ -15,6 +15,7 @@ import click
 
 from . import __version__
 from .build import STAGES, BuildOptions, build
+from .cache import default_folder as default_cache_folder
 from .config import load_site_config
 from .load import shown_path
 from .model import BuildResult
@@ -65,13 +66,19 @@ def main() -> None:
 @out_option
 @today_option
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="用几个进程构建（默认：文件多时每个 CPU 核一个）。")
-def build_command(content: Path, out: Path, today: dt.date | None, jobs: int | None) -> None:
-    """构建网站：读取内容目录，检查所有文件，生成到输出目录。"""
-    run_build(content, out, today, jobs=jobs)
+@click.option(
+    "--cache", type=click.Path(path_type=Path), default=None, help="构建缓存目录（默认：内容目录所在项目根目录的 .govsite-cache/build/）。"
+)
+@click.option("--no-cache", is_flag=True, help="不用构建缓存，全部重新生成。")
+def build_command(content: Path, out: Path, today: dt.date | None, jobs: int | None, cache: Path | None, no_cache: bool) -> None:
+    """构建网站：读取内容目录，检查所有文件，生成到输出目录。
+
+    构建缓存记下每个文件的内容和生成结果，下次只重新处理改动过的文件、只改写内容变了的输出文件。"""
+    run_build(content, out, today, jobs=jobs, cache=None if no_cache else cache or default_cache_folder(content))
 
 
-def run_build(content: Path, out: Path, today: dt.date | None, jobs: int | None = None) -> None:
-    options = BuildOptions(content=_content_folder(content), out=out, today=today or today_in_china(), jobs=jobs)
+def run_build(content: Path, out: Path, today: dt.date | None, jobs: int | None = None, cache: Path | None = None) -> None:
+    options = BuildOptions(content=_content_folder(content), out=out, today=today or today_in_china(), jobs=jobs, cache=cache)
     report = TerminalReport(out)
     try:
         result = build(replace(options, progress=report.started()))

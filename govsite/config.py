@@ -9,7 +9,6 @@ from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from pypinyin import lazy_pinyin
 
 from .load import read_yaml_file, shown_path
 from .model import Category, GuideSettings, Issuer, Office, ReportSettings, SiteConfig, YamlValue
@@ -59,13 +58,22 @@ KNOWN_KEYS = {"title", "base_url", "issuers", "categories", "office", "page_size
 KNOWN_KEYS.add("application")  # the 依申请公开 page: govsite/statutory/application.py
 
 
+SLUGS: dict[str, str] = {}
+"""Name → the slug `slugify` made of it. pypinyin's dictionaries take 55 MB and a third of a
+second to load: they are loaded only for a name not met before (the build cache keeps this)."""
+
+
 def slugify(name: str) -> str:
     """A lowercase ASCII path segment for a Chinese name, in pinyin: 县财政局 → xiancaizhengju.
 
     Full pinyin rather than initials, so that adding a sibling never changes an existing URL."""
-    name = unicodedata.normalize("NFKC", name)
-    text = "".join(lazy_pinyin(name, errors=lambda chars: list(chars)))
+    if name in SLUGS:
+        return SLUGS[name]
+    from pypinyin import lazy_pinyin
+
+    text = "".join(lazy_pinyin(unicodedata.normalize("NFKC", name), errors=lambda chars: list(chars)))
     text = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    SLUGS[name] = text
     return text
 
 

@@ -342,14 +342,23 @@ def _clip(text: str | None, limit: int = 30) -> str:
 def content_files(content: Path) -> list[Path]:
     """Every Markdown document under content/, sorted, skipping hidden folders and READMEs, and files
     and folders whose names start with `_` (the 指南's section, the 年度报告 in _reports/)."""
+    return [path for _, path in content_sources(content)]
+
+
+def content_sources(content: Path) -> list[tuple[str, Path]]:
+    """(path relative to content/ with /, the file) of every document, sorted by the former (which
+    `read_source` takes as the document's identity once NFC-normalised)."""
     found = []
     for root, dirs, files in os.walk(content):
         dirs[:] = sorted(d for d in dirs if not d.startswith((".", "_")))
+        folder = os.path.relpath(root, content).replace(os.sep, "/")
+        prefix = "" if folder == "." else folder + "/"
+        here = Path(root)
         for name in sorted(files):
-            # a leading _ marks a site file that is no document (content/_guide.md, the 指南's own section)
             if name.endswith(".md") and not name.startswith((".", "_")) and name.upper() != "README.MD":
-                found.append(Path(root) / name)
-    return sorted(found, key=lambda p: p.relative_to(content).as_posix())
+                found.append((prefix + name, here / name))
+    found.sort(key=lambda item: item[0])
+    return found
 
 
 def shown_path(path: Path) -> str:

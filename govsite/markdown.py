@@ -53,6 +53,14 @@ class RenderedBody(NamedTuple):
     text: str
     files: tuple[str, ...]
     """Content-relative paths of the files the body links to or shows (images, files/附件.pdf)."""
+    links: tuple[str, ...] = ()
+    """Content-relative paths of the Markdown files the body links to: the HTML changes when one of
+    them is published, held back or removed (`link_targets`)."""
+
+
+def link_targets(links: tuple[str, ...], sources: dict[str, str], pending: frozenset[str]) -> tuple[tuple[str, str], ...]:
+    """What each linked Markdown file is now: its page's URL, "pending" (dated after today) or "" (none)."""
+    return tuple((link, sources.get(link) or ("pending" if link in pending else "")) for link in links)
 
 
 def render_body(
@@ -65,6 +73,7 @@ def render_body(
     md = parser()
     tokens = md.parse(document.body)
     files: list[str] = []
+    links: list[str] = []
     for token in tokens:
         if token.type in ("heading_open", "heading_close"):
             # the title is the page's only <h1>: body headings start at <h2>
@@ -78,14 +87,14 @@ def render_body(
             hide_close = False
             for child in token.children:
                 if child.type == "link_open":
-                    hide_close = child.hidden = _resolve_link(child, document, sources, base_path, line, problems, pending)
+                    hide_close = child.hidden = _resolve_link(child, document, sources, base_path, line, problems, pending, links)
                     files.append(_resolve_file(child, "href", document, base_path, line, problems))
                 elif child.type == "link_close" and hide_close:
                     child.hidden, hide_close = True, False
                 elif child.type == "image":
                     files.append(_resolve_file(child, "src", document, base_path, line, problems))
     html = md.renderer.render(tokens, md.options, {})
-    return RenderedBody(html, plain_text(tokens), tuple(sorted(set(filter(None, files)))))
+    return RenderedBody(html, plain_text(tokens), tuple(sorted(set(filter(None, files)))), tuple(sorted(set(links))))
 
 
 def _align_by_class(token: Token) -> None:
@@ -97,9 +106,17 @@ def _align_by_class(token: Token) -> None:
 
 
 def _resolve_link(
-    token: Token, document: Document, sources: dict[str, str], base_path: str, line: int, problems: Problems, pending: frozenset[str]
+    token: Token,
+    document: Document,
+    sources: dict[str, str],
+    base_path: str,
+    line: int,
+    problems: Problems,
+    pending: frozenset[str],
+    links: list[str] | None = None,
 ) -> bool:
-    """Point a link to a .md file at its page; True when the link must be hidden (target not yet due)."""
+    """Point a link to a .md file at its page; True when the link must be hidden (target not yet due).
+    The .md file it names is added to `links`."""
     target = str(token.attrGet("href") or "")
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.lower().endswith(".md"):
@@ -109,6 +126,8 @@ def _resolve_link(
         candidate = path.lstrip("/")
     else:
         candidate = posixpath.normpath(posixpath.join(posixpath.dirname(document.source), path))
+    if links is not None:
+        links.append(candidate)
     if candidate in pending:
         return True
     url = sources.get(candidate)
@@ -202,10 +221,15 @@ def with_rendered(site: Site, rendered: dict[str, tuple[tuple[str, ...], str]]) 
 
     def done(document: Document) -> Document:
         files, text = rendered[document.source]
+        if document.files == files and document.excerpt == text and not (document.body or document.html or document.text):
+            return document  # (from the build cache, already complete)
         return evolve(document, body="", html="", text="", files=files, excerpt=text)
 
     documents = [done(document) for document in site.documents]
-    return replace(_replace_documents(site, documents), held_back=tuple(done(d) for d in site.held_back))
+    held_back = tuple(done(d) for d in site.held_back)
+    if all(new is old for new, old in zip(documents, site.documents)):
+        return replace(site, held_back=held_back)
+    return replace(_replace_documents(site, documents), held_back=held_back)
 
 
 def _replace_documents(site: Site, documents: list[Document]) -> Site:

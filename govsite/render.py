@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import hashlib
 import traceback
+import types
+import typing
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
@@ -144,3 +149,110 @@ def template_problem(exc: Exception) -> Problem:
         f"主题模板出错：{message}",
         "检查主题模板中这一行的写法；如果是自定义模板，可先删除它以使用默认主题。",
     )
+
+
+def fingerprint(value, known: dict[int, tuple[object, str]]) -> bytes:
+    """A digest of a page context value: everything a template can read of it (strings, numbers,
+    dates, and the fields of data classes, through tuples, lists and dicts). `known` maps the id
+    of an object to (the object, its digest in hex): documents come with theirs
+    (`build.document_digest`), and every data class, tuple and list met is added, since pages
+    share their categories, trees and crumbs (the object is kept, so its id is not reused)."""
+    parts: list[str] = []
+    _feed(value, parts, known)
+    return hashlib.sha256("\x1f".join(parts).encode("utf-8", "surrogatepass")).digest()
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+_PLAIN: dict[type, bool] = {}
+
+
+def _plain(kind) -> bool:
+    """Whether a data class holds, however deep, only text, numbers, dates and data classes of the
+    same (pagers, crumbs, categories, but not documents, which `known` stands for)."""
+    if kind not in _PLAIN:
+        _PLAIN[kind] = True  # (a tree's children are of its own class)
+        hints = typing.get_type_hints(kind)
+        _PLAIN[kind] = all(_plain_type(hints[field.name]) for field in dataclasses.fields(kind) if field.repr)
+        _PLAIN[kind] = _PLAIN[kind] and all(field.repr for field in dataclasses.fields(kind))
+    return _PLAIN[kind]
+
+
+def _plain_type(kind) -> bool:
+    if kind in (str, int, float, bool, type(None), dt.date, Decimal):
+        return True
+    origin = typing.get_origin(kind)
+    if origin in (tuple, typing.Union, types.UnionType):
+        return all(argument is Ellipsis or _plain_type(argument) for argument in typing.get_args(kind))
+    return dataclasses.is_dataclass(kind) and _plain(kind)
+
+
+def _feed(value, parts: list[str], known: dict[int, tuple[object, str]]) -> None:
+    kind = type(value)
+    if kind is str:
+        parts.append(f"s{len(value)}:{value}")
+        return
+    if value is None or kind in (int, float, bool, dt.date, Decimal):  # (Decimal: the 年度报告's amounts)
+        parts.append(f"{kind.__name__}:{value}")
+        return
+    seen = known.get(id(value))
+    if seen is not None:
+        parts.append(seen[1])
+        return
+    if kind is dict:
+        parts.append("{")
+        for key, item in value.items():
+            _feed(key, parts, known)
+            _feed(item, parts, known)
+        parts.append("}")
+        return
+    inner: list[str] = [kind.__name__]
+    if kind in (tuple, list):
+        for item in value:
+            _feed(item, parts if len(value) < 4 else inner, known)
+        if len(value) < 4:  # small ones inline
+            parts.append(f"{kind.__name__}{len(value)}")
+            return
+    elif dataclasses.is_dataclass(value):
+        if _plain(kind):  # nothing but text, numbers and dates inside: its repr says it all
+            text = repr(value)
+            known[id(value)] = (value, text)
+            parts.append(text)
+            return
+        names = _FIELDS.get(kind)
+        if names is None:
+            names = _FIELDS[kind] = tuple(field.name for field in dataclasses.fields(value))
+        for name in names:
+            _feed(getattr(value, name), inner, known)
+    elif kind is Path or isinstance(value, Path):
+        parts.append(f"Path:{value}")
+        return
+    else:
+        raise TypeError(f"a page context holds a {kind.__name__}, which cannot be keyed")
+    digest = "#" + hashlib.sha256("\x1f".join(inner).encode("utf-8", "surrogatepass")).hexdigest()
+    known[id(value)] = (value, digest)
+    parts.append(digest)
+
+
+def page_key(render_key: bytes, page: Page, known: dict[int, tuple[object, str]]) -> bytes:
+    """What a page is made from: the theme and site (`render_key`), its template, URL and context."""
+    return hashlib.sha256(render_key + f"{page.template}\x1f{page.url}\x1f".encode() + fingerprint(page.context, known)).digest()
+
+
+def uses_today(theme: Theme) -> bool:
+    """Whether a template of the theme reads `today` (then every page changes with the date)."""
+    env = jinja2.Environment()
+    for folder in theme.folders:
+        for path in sorted((folder / "templates").rglob("*")):
+            if path.is_file() and any(kind == "name" and value == "today" for _, kind, value in env.lex(path.read_text(encoding="utf-8"))):
+                return True
+    return False
+
+
+def theme_key(theme: Theme) -> bytes:
+    """A digest of every file of the theme's folders (templates and static files)."""
+    digest = hashlib.sha256()
+    for folder in theme.folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.digest()

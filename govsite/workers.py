@@ -28,6 +28,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 from .load import read_body, read_bytes, shown_content_path, source_file
 from .markdown import excerpt, render_body
+from .cache import document_json
 from .model import Document, Site, SiteConfig, evolve
 from .pages import document_page
 from .problems import Problem, Problems
@@ -83,37 +84,58 @@ class CheckState:
     cwd: Path
     content: Path
     config: SiteConfig | None
+    keep_json: bool = False
+    """Send back each Document as JSON too, for the build cache."""
 
     def prepared(self) -> "CheckState":
         return self
 
 
 @dataclass(frozen=True)
+class CheckJob:
+    path: Path
+    digest: bytes | None = None
+    """The sha256 the file had when the build cache's record of it was made: when the bytes have
+    it still, they need no parsing (a fresh checkout gives every file a new time, not new bytes)."""
+
+
+@dataclass(frozen=True)
 class Checked:
-    """One content file read and checked: its Document (None when it has errors) and its problems."""
+    """One content file read and checked: its Document (None when it has errors or is unchanged)."""
 
     document: Document | None
     """Without its body."""
     problems: tuple[Problem, ...]
     digest: bytes
     """The sha256 of the file's bytes."""
+    json: str | None = None
+    """The Document as JSON (cache.document_json), when asked for."""
+    unchanged: bool = False
+    """The bytes have the job's digest: not parsed."""
 
 
-def check_chunk(paths: list[Path]) -> list[Checked]:
+def check_chunk(jobs: list[CheckJob]) -> list[Checked]:
     """Read and validate each file (`load`, `validate`): the work that needs no other file."""
     state: CheckState = _state
-    checked = []
-    for path in paths:
-        problems = Problems()
-        data = read_bytes(path, shown_content_path(state.content, path), problems)
-        source = source_file(state.content, path, problems, data) if data is not None else None
-        document = None
-        if source is not None and state.config is not None:
-            document = validate_document(source, state.config, state.content, problems)
-        if document is not None:  # the body is read again where it is rendered: it need not travel
-            document = evolve(document, body="")
-        checked.append(Checked(document, tuple(problems.items), hashlib.sha256(data).digest() if data is not None else b""))
-    return checked
+    return [check_file(job, state) for job in jobs]
+
+
+def check_file(job: CheckJob, state: CheckState) -> Checked:
+    problems = Problems()
+    data = read_bytes(job.path, shown_content_path(state.content, job.path), problems)
+    if data is None:
+        return Checked(None, tuple(problems.items), b"")
+    digest = hashlib.sha256(data).digest()
+    if digest == job.digest:
+        return Checked(None, (), digest, unchanged=True)
+    source = source_file(state.content, job.path, problems, data)
+    document = None
+    if source is not None and state.config is not None:
+        document = validate_document(source, state.config, state.content, problems)
+    if document is None:
+        return Checked(None, tuple(problems.items), digest)
+    document = evolve(document, body="")  # read again where it is rendered: it need not travel
+    return Checked(document, tuple(problems.items), digest, document_json(document) if state.keep_json else None)
 
 
 @dataclass(frozen=True)
@@ -137,13 +159,22 @@ class RenderState:
 
 @dataclass(frozen=True)
 class DocumentJob:
+    """What to make of one document: its body rendered always, and as asked its tokens counted,
+    its page and its search fragment written."""
+
     document: Document
     """Resolved, without its body (read again from the file, which must still have `digest`)."""
     digest: bytes
-    title: str | None
-    """The <title> of its page; None for a document that gets no page (dated after today)."""
+    title: str | None = None
+    """The <title> of its page; None: no page to make."""
     search_id: int | None = None
-    """Its number in the search index, whose fragment of it this worker writes; None: not searchable."""
+    """Its number in the search index; None: no fragment to make."""
+    count: bool = True
+    """Count its search tokens."""
+    page_digest: bytes | None = None
+    fragment_digest: bytes | None = None
+    """What the output folder holds at the page's and the fragment's paths (in place): the same
+    bytes are not written again."""
 
 
 @dataclass(frozen=True)
@@ -153,11 +184,11 @@ class Rendered:
     source: str
     files: tuple[str, ...]
     excerpt: str
+    links: tuple[str, ...]
+    """The Markdown files its body links to (markdown.RenderedBody.links)."""
     problems: tuple[Problem, ...]
-    written: tuple[str, ...]
-    """The output paths this worker wrote: the page, the search fragment."""
-    fragment: bytes | None
-    """The sha256 of the search fragment written."""
+    made: tuple[tuple[str, bytes, bool], ...]
+    """(path, sha256, written into the staging folder) of the page and the fragment."""
     failure: Problem | None = None
     """A template that failed on this page."""
 
@@ -166,42 +197,47 @@ class Rendered:
 class RenderedChunk:
     documents: list[Rendered]
     counts: ChunkCounts
-    """The search token counts of the chunk's documents."""
+    """The search token counts of the chunk's documents whose job asked for them, in order."""
 
 
 def render_chunk(jobs: list[DocumentJob]) -> RenderedChunk:
-    rendered, documents = [], []
+    rendered, counted = [], []
     for job in jobs:
         result, document = render_document(job)
         rendered.append(result)
-        documents.append(document)
-    return RenderedChunk(rendered, count_chunk(documents, OrganMentions(_state.site.config.issuers)))
+        if job.count:
+            counted.append(document)
+    return RenderedChunk(rendered, count_chunk(counted, OrganMentions(_state.site.config.issuers)))
+
+
+def _made(state: "RenderState", path: str, data: bytes, previous: bytes | None) -> tuple[str, bytes, bool]:
+    digest = hashlib.sha256(data).digest()
+    if digest == previous:
+        return path, digest, False
+    put(state.staging, path, data)
+    return path, digest, True
 
 
 def render_document(job: DocumentJob) -> tuple[Rendered, Document]:
-    """Render the body; write the page and the search fragment. The document is returned with its text."""
+    """Render the body; make the page and the search fragment. The document is returned with its text."""
     state: RenderState = _state
     problems = Problems()
     text = read_body(state.content / job.document.source, job.document.shown, job.digest, problems)
     document = evolve(job.document, body=text or "")
     body = render_body(document, state.sources, state.site.config.base_path, problems, state.pending)
     document = evolve(document, html=body.html, text=body.text, files=body.files, excerpt=excerpt(body.text))
-    written: list[str] = []
-    failure = digest = None
+    made: list[tuple[str, bytes, bool]] = []
+    failure = None
     if job.title is not None:
         try:
             output = render_page(state.environment, document_page(document, state.site, job.title))
         except Exception as exc:  # a broken (custom) template is a message, not a traceback
             failure = template_problem(exc)
         else:
-            put(state.staging, output.path, output.data)
-            written.append(output.path)
+            made.append(_made(state, output.path, output.data, job.page_digest))
     if job.search_id is not None:
-        data = fragment(document)
-        put(state.staging, fragment_path(job.search_id), data)
-        written.append(fragment_path(job.search_id))
-        digest = hashlib.sha256(data).digest()
-    rendered = Rendered(document.source, body.files, document.excerpt, tuple(problems.items), tuple(written), digest, failure)
+        made.append(_made(state, fragment_path(job.search_id), fragment(document), job.fragment_digest))
+    rendered = Rendered(document.source, body.files, document.excerpt, body.links, tuple(problems.items), tuple(made), failure)
     return rendered, evolve(document, html="")
 
 
@@ -268,6 +304,7 @@ class Workers:
         context = multiprocessing.get_context(start_method())
         if start_method() == "forkserver":
             context.set_forkserver_preload([__name__])
+            _start_fork_server()
         # an executor, not a Pool: a worker that dies (killed, out of memory, a script that starts a
         # build without `if __name__ == "__main__"`) fails the build instead of being restarted for ever
         executor = ProcessPoolExecutor(self.count, mp_context=context, initializer=_install, initargs=(state,))
@@ -281,6 +318,23 @@ class Workers:
         """Start `task` over `items` in chunks; yields an iterator of each chunk's result, in order."""
         with self.pool(state) as pool:
             yield pool.map(task, chunks(items))
+
+
+def _start_fork_server() -> None:
+    """Start the fork server with this govsite first on its path: Python 3.11's fork server ignores
+    the parent's sys.path, and would preload whichever govsite the default path finds."""
+    from multiprocessing import forkserver
+
+    root = str(Path(__file__).resolve().parent.parent)
+    before = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = root + (os.pathsep + before if before else "")
+    try:
+        forkserver.ensure_running()
+    finally:
+        if before is None:
+            del os.environ["PYTHONPATH"]
+        else:
+            os.environ["PYTHONPATH"] = before
 
 
 def _restore(previous) -> None:

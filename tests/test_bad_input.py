@@ -121,7 +121,7 @@ def test_build_exits_non_zero_without_a_python_traceback(failed_build):
 def test_existing_output_folder_is_left_byte_for_byte_untouched(failed_build):
     assert failed_build.before, "the good build wrote nothing"
     assert failed_build.after == failed_build.before
-    assert failed_build.beside_output == ["build", "content"]
+    assert failed_build.beside_output == [".govsite-cache", "build", "content"]  # the build cache (cache.py), and no staging folder
 
 
 def test_errors_are_sorted_by_path_and_line_and_counted_in_the_summary(failed_build):

@@ -98,7 +98,7 @@ def test_the_bmp_composition_table_is_complete():
 def test_a_count_too_big_to_pack_is_kept_exactly():
     document = Document(source="a.md", shown="a.md", url="a/", title="标题", category="c", issuer="i", date=None, body="", body_line=1, text="政府" * 70_000)
     counts = TokenCounts(["a.md"])
-    counts.add(0, count_chunk([document]))
+    counts.add([0], count_chunk([document]))
     rows, tokens, overflow = counts.sorted_rows({"a.md": 0})
     assert sorted(overflow.values()) == [69_999, 70_000]
     assert {tokens[token] for token, _, _ in overflow} == {"政府", "府政"}

@@ -35,6 +35,8 @@ field that search/shards.py weighs 0, so its tokens order results without adding
 
 COUNT_BITS = 16
 FIELD_BITS = 3
+SLOT_BITS = 20
+"""Room for a million documents; the other 25 bits of a count number its token."""
 COUNT_LIMIT = (1 << COUNT_BITS) - 1
 """A count above this (a token 65,535 times in one field) is packed as 0 and kept in `overflow`."""
 
@@ -308,12 +310,12 @@ class TokenCounts:
     """Counts of many documents under one vocabulary: `rows` packs (token id, slot, field, count)
     from the high bits down, so sorting the rows sorts them by token, then slot, then field."""
 
-    def __init__(self, sources: list[str]):
+    def __init__(self, sources: list[str | None]):
         self.sources = sources
-        """The document in each slot."""
-        self.slot_bits = max(1, (len(sources) - 1).bit_length())
-        self.token_shift = self.slot_bits + FIELD_BITS + COUNT_BITS
-        if self.token_shift > 40:
+        """The document in each slot (None: a free slot)."""
+        self.slot_bits = SLOT_BITS
+        self.token_shift = SLOT_BITS + FIELD_BITS + COUNT_BITS
+        if len(sources) > 1 << SLOT_BITS:
             raise ValueError(f"too many documents to index ({len(sources)})")
         self.codes = np.empty(0, np.int64)
         """The CJK codes met so far, sorted; `code_ids` holds each one's token id."""
@@ -327,6 +329,11 @@ class TokenCounts:
         copying for big arrays) rather than kept as chunks and joined: freeing the chunks would
         not give their memory back."""
         self.size = 0
+        self.counted = 0
+        """Documents whose counts are in."""
+        self.present: set[int] = set()
+        """The slots some rows are of: those of `sources`, and slots no longer used whose rows are
+        left until there are enough of them to be worth a pass over all the rows (`keep`)."""
         self.overflow: dict[tuple[int, int, int], int] = {}
         """(token id, slot, field) → a count above COUNT_LIMIT."""
 
@@ -347,8 +354,8 @@ class TokenCounts:
             self.code_ids = np.concatenate((self.code_ids, ids[~known]))[order]
         return ids
 
-    def add(self, first_slot: int, chunk: ChunkCounts) -> None:
-        """Take a chunk's counts; its documents are slots `first_slot`, `first_slot + 1` …"""
+    def add(self, slots: list[int], chunk: ChunkCounts) -> None:
+        """Take a chunk's counts; its documents are in `slots`, in chunk order."""
         if not len(chunk.rows):
             return
         word_ids = []
@@ -367,20 +374,58 @@ class TokenCounts:
             unique, inverse = np.unique(cjk, return_inverse=True)
             token_ids[~is_word] = self._ids(unique)[inverse]
         low = chunk.rows & np.uint64((1 << (FIELD_BITS + COUNT_BITS)) - 1)  # field and count as they are
-        slots = ((chunk.rows >> np.uint64(FIELD_BITS + COUNT_BITS)) & np.uint64(0xFF)) + np.uint64(first_slot)
+        documents = ((chunk.rows >> np.uint64(FIELD_BITS + COUNT_BITS)) & np.uint64(0xFF)).astype(np.intp)
+        chunk_documents = len(slots)
+        self.present.update(slots)
+        slots = np.array(slots, np.uint64)[documents]
         for at, count in chunk.overflow.items():
             field = int(low[at]) >> COUNT_BITS
             self.overflow[(int(token_ids[at]), int(slots[at]), field)] = count
-        needed = self.size + len(low)
+        self._append((token_ids.view(np.uint64) << np.uint64(self.token_shift)) | (slots << np.uint64(FIELD_BITS + COUNT_BITS)) | low, chunk_documents)
+
+    def _append(self, rows: np.ndarray, documents: int) -> None:
+        self.counted += documents
+        needed = self.size + len(rows)
         if needed > len(self.rows):
-            # room for the documents to come at this chunk's rate, and a quarter more
-            filled = int(slots.max()) + 1
-            estimate = needed * len(self.sources) // max(filled, 1)
-            self.rows.resize(max(needed, estimate + estimate // 4, 1024), refcheck=False)
-        rows = self.rows[self.size : needed]
-        np.left_shift(token_ids.view(np.uint64), np.uint64(self.token_shift), out=rows)
-        rows |= (slots << np.uint64(FIELD_BITS + COUNT_BITS)) | low
+            # room for the documents to come at the rate so far, and a quarter more
+            estimate = needed * max(len(self.sources), self.counted) // max(self.counted, 1)
+            size = max(needed, estimate + estimate // 4, 1024)
+            if self.rows.flags.owndata:
+                self.rows.resize(size, refcheck=False)
+            else:  # a view (of a loaded file, of kept rows): copied once
+                grown = np.empty(size, np.uint64)
+                grown[: self.size] = self.rows[: self.size]
+                self.rows = grown
+        self.rows[self.size : needed] = rows
         self.size = needed
+
+    def restore(self, rows: np.ndarray, texts: list, overflow: dict[tuple[int, int, int], int], present: set[int], size: int | None = None) -> None:
+        """Take the counts a build cache kept, in `rows[:size]` (rows of slots not in `sources` are left
+        out of the index)."""
+        self.texts = texts
+        self.words = {text: number for number, text in enumerate(texts) if isinstance(text, str)}
+        codes = [(text, number) for number, text in enumerate(texts) if not isinstance(text, str)]
+        order = sorted(codes)
+        self.codes = np.array([code for code, _ in order], np.int64)
+        self.code_ids = np.array([number for _, number in order], np.int64)
+        self.rows, self.size = rows, len(rows) if size is None else size
+        self.counted = sum(source is not None for source in self.sources)
+        self.overflow = dict(overflow)
+        self.present = set(present)
+
+    def keep(self, slots: set[int]) -> None:
+        """Forget the counts of every document but those in `slots` (changed, or gone)."""
+        if not self.size:
+            return
+        wanted = np.zeros(1 << SLOT_BITS, bool)
+        wanted[list(slots)] = True
+        kept = wanted[((self.rows[: self.size] >> np.uint64(FIELD_BITS + COUNT_BITS)) & np.uint64((1 << SLOT_BITS) - 1)).astype(np.intp)]
+        if kept.all():
+            return
+        rows = self.rows[: self.size][kept]
+        self.rows, self.size = rows, len(rows)
+        self.overflow = {key: n for key, n in self.overflow.items() if key[1] in slots}
+        self.present &= slots
 
     def tokens(self) -> list[str]:
         """Token id → its text."""

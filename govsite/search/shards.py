@@ -41,13 +41,13 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..model import Document, Site
-from ..write import put
+from ..write import PENDING, put
 from .counts import CHUNK_DOCUMENTS, COUNT_BITS, FIELD_BITS, FIELDS, MENTION, OrganMentions, TokenCounts, count_chunk, field_texts
 
 __all__ = ["FIELDS", "field_texts", "build_search_index", "write_search_index"]
@@ -71,8 +71,6 @@ FRAGMENT_TEXT = 400
 PER_FOLDER = 200
 """Files per folder for shards and fragments: hosts and tools slow down on huge folders."""
 EPOCH = dt.date(1970, 1, 1)
-PENDING = ".pending"
-"""The name a digest folder has while its files are written (the digest is known only after)."""
 ROWS_AT_ONCE = 1 << 18
 """Counts scored at a time, and about how many a scoring task gets: the arrays made for them take
 some 40 MB, whatever the site's size."""
@@ -94,10 +92,18 @@ class SearchIndex:
 class Sink(Protocol):
     """Where the index files go as they are made (write.Staging in a build)."""
 
-    def put(self, path: str, data: bytes) -> None: ...
+    def put(self, path: str, data: bytes) -> object: ...
 
-    def record(self, path: str) -> None:
-        """Count a file another process wrote (a block, a fragment)."""
+    def record(self, path: str, digest: bytes, key: bytes = b"", written: bool = False) -> None:
+        """Count a file another process made (a block, a fragment)."""
+
+    def previous_digest(self, path: str) -> bytes | None:
+        """The digest of the file at `path` in the output folder, when known (it is not rewritten)."""
+
+    def holds(self, path: str) -> bool:
+        """Whether the output folder has a file at `path` (that `keep` keeps)."""
+
+    def keep(self, path: str) -> None: ...
 
     def rename(self, folder: str, to: str) -> None: ...
 
@@ -111,8 +117,17 @@ class MemoryFiles:
     def put(self, path: str, data: bytes) -> None:
         self.files[path] = data
 
-    def record(self, path: str) -> None:
+    def record(self, path: str, digest: bytes, key: bytes = b"", written: bool = False) -> None:
         raise ValueError(f"{path} was written elsewhere")
+
+    def previous_digest(self, path: str) -> bytes | None:
+        return None
+
+    def holds(self, path: str) -> bool:
+        return False
+
+    def keep(self, path: str) -> None:
+        raise ValueError(f"no output folder to keep {path} in")
 
     def rename(self, folder: str, to: str) -> None:
         self.files = {(to + path[len(folder) :] if path.startswith(folder) else path): data for path, data in self.files.items()}
@@ -136,9 +151,10 @@ def build_search_index(site: Site) -> SearchIndex:
     documents = list(site.documents)
     counts = TokenCounts([document.source for document in documents])
     for first in range(0, len(documents), CHUNK_DOCUMENTS):
-        counts.add(first, count_chunk(documents[first : first + CHUNK_DOCUMENTS], OrganMentions(site.config.issuers)))
+        part = documents[first : first + CHUNK_DOCUMENTS]
+        counts.add(list(range(first, first + len(part))), count_chunk(part, OrganMentions(site.config.issuers)))
     sink = MemoryFiles()
-    meta_path = write_search_index(site, counts, sink)
+    meta_path, _ = write_search_index(site, counts, sink)
     return SearchIndex(sink.files, meta_path)
 
 
@@ -150,15 +166,35 @@ def _shard_path(number: int) -> str:
     return f"search/s/{PENDING}/{number // PER_FOLDER}/{number}.json"
 
 
+@dataclass(frozen=True)
+class Shards:
+    """What a build's shards were made from (`key`) and what they are, so that the next build can
+    keep them when they would be the same: the token counts and the documents' order unchanged."""
+
+    key: str
+    buckets: int
+    files: int
+    folder: str
+
+
 def write_search_index(
-    site: Site, counts: TokenCounts, sink: Sink, fragments: list[bytes] | None = None, run=map, root: Path | None = None
-) -> str:
-    """Write the index of the site's documents through `sink`; the meta file's path.
+    site: Site,
+    counts: TokenCounts | Callable[[], TokenCounts],
+    sink: Sink,
+    fragments: list[bytes] | None = None,
+    run=map,
+    root: Path | None = None,
+    key: str = "",
+    previous: Shards | None = None,
+) -> tuple[str, Shards]:
+    """Write the index of the site's documents through `sink`; (the meta file's path, its shards).
 
     `counts` holds every document's token counts (and is used up). `fragments`: the sha256 of
     each fragment file in document id order, when the build's workers wrote them
     (`fragment_path`); else the fragments are made here from the documents. `run` and `root`:
-    how to score the postings (`_Postings.write`)."""
+    how to score the postings (`_Postings.write`). When the shards' `key` is that of the
+    `previous` ones, the sink keeps those (`counts` may then be a function that loads them,
+    called only if the sink lacks one)."""
     documents = search_order(site.documents)
     if fragments is None:
         fragments = []
@@ -168,8 +204,15 @@ def write_search_index(
             fragments.append(hashlib.sha256(data).digest())
     fragment_folder = _folder_name("f/", fragments)
     sink.rename(f"search/f/{PENDING}/", f"search/{fragment_folder}")
-    bucket_count, shard_digests = _Postings(counts, documents).write(sink, run, root)
-    shard_folder = _folder_name("s/", shard_digests)
+    if key and previous is not None and previous.key == key and all(sink.holds(_shard_path(n)) for n in range(previous.files)):
+        for number in range(previous.files):
+            sink.keep(_shard_path(number))
+        shards = previous
+    else:
+        counts = counts() if callable(counts) else counts
+        bucket_count, shard_digests = _Postings(counts, documents).write(sink, run, root)
+        shards = Shards(key, bucket_count, len(shard_digests), _folder_name("s/", shard_digests))
+    bucket_count, shard_folder = shards.buckets, shards.folder
     sink.rename(f"search/s/{PENDING}/", f"search/{shard_folder}")
     table = _table(documents, site)
     table_path = _named("search/t.", table)
@@ -200,7 +243,7 @@ def write_search_index(
     )
     meta_path = _named("search/meta.", meta)
     sink.put(meta_path, meta)
-    return meta_path
+    return meta_path, shards
 
 
 class _Postings:
@@ -285,6 +328,11 @@ class _Postings:
                     bucket_count,
                     bucket_count + int(first_block[first]),
                     root,
+                    {
+                        path: digest
+                        for number in range(bucket_count + int(first_block[first]), bucket_count + int(first_block[last]))
+                        if (digest := sink.previous_digest(path := _shard_path(number))) is not None
+                    },
                 )
             )
         buckets: list[dict[str, list]] = [{} for _ in range(bucket_count)]
@@ -292,11 +340,11 @@ class _Postings:
         for result in run(score_slice, jobs):
             for bucket, token, entry in result.entries:
                 buckets[bucket][token] = entry
-            for path, digest, data in result.blocks:
+            for path, digest, data, written in result.blocks:
                 if data is not None:
                     sink.put(path, data)
                 else:
-                    sink.record(path)
+                    sink.record(path, digest, written=written)
                 blocks.append(digest)
         digests = []
         for number, bucket in enumerate(buckets):
@@ -356,14 +404,16 @@ class SliceJob:
     first_block: int
     """The shard number of the slice's first block."""
     root: Path | None
+    previous: dict[str, bytes]
+    """The digests of the blocks the output folder holds, by path: the same bytes are not written."""
 
 
 @dataclass(frozen=True)
 class SliceResult:
     entries: list[tuple[int, str, list]]
     """(bucket, token, entry) in token order."""
-    blocks: list[tuple[str, bytes, bytes | None]]
-    """(path, sha256, the bytes when the job had no root to write them to)."""
+    blocks: list[tuple[str, bytes, bytes | None, bool]]
+    """(path, sha256, the bytes when the job had no root to write them to, written)."""
 
 
 def score_slice(job: SliceJob) -> SliceResult:
@@ -433,9 +483,11 @@ def _encode(job: SliceJob, tokens: np.ndarray, documents: np.ndarray, impacts: n
                 starts.append(int(documents[a]))
             data = _json([gap_text[gap_at[a] : gap_at[b]], bases[segment], impact_text[impact_at[a] : impact_at[b]]])
             path = _shard_path(job.first_block + len(result.blocks))
-            if job.root is not None:
+            digest = hashlib.sha256(data).digest()
+            written = job.root is not None and job.previous.get(path) != digest
+            if written:
                 put(job.root, path, data)
-            result.blocks.append((path, hashlib.sha256(data).digest(), None if job.root is not None else data))
+            result.blocks.append((path, digest, None if job.root is not None else data, written))
             segment += 1
         result.entries.append((bucket, token, [first_block, starts]))
 
