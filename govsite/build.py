@@ -17,6 +17,7 @@ import time
 import unicodedata
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Callable
 
 from . import config as config_module
 from .cache import BuildCache, CacheKeys, Products, Record, code_key, document_from_json, open_cache, problems_from_json, problems_json, products_key
@@ -31,6 +32,8 @@ from .render import Theme, make_environment, output_path, page_key, render_page,
 from .resolve import resolve_site
 from .search.counts import TokenCounts
 from .search.shards import Shards, fragment, fragment_path, search_order, write_search_index
+from .statutory.annual_report import read_reports
+from .statutory.guide import read_guide
 from .workers import POOL_THRESHOLD, CheckJob, CheckState, DocumentJob, RenderState, Workers, check_chunk, chunks, process_count, render_chunk
 from .write import Staging, check_output_folder, output_id
 
@@ -49,6 +52,12 @@ class BuildOptions:
     cache: Path | None = None
     """The build cache folder (cache.py; the command line's default is `.govsite-cache/build/`
     beside the content folder); None: no cache, everything is made again."""
+    progress: Callable[[str], None] | None = field(default=None, compare=False)
+    """Told each stage of STAGES as it starts (cli.py's progress line on a terminal); None: nobody."""
+
+
+STAGES = ("read", "check", "render", "index", "write")
+"""The stages `build()` reports to `BuildOptions.progress`, in order."""
 
 
 def build(options: BuildOptions) -> BuildResult:
@@ -56,7 +65,17 @@ def build(options: BuildOptions) -> BuildResult:
     check_output_folder(options.out, options.content)
     with open_cache(options.cache) as cache:
         result = _Build(options, cache).run()
-    return replace(result, seconds=time.perf_counter() - started)
+    return replace(result, seconds=time.perf_counter() - started, index_bytes=_folder_bytes(options.out / "search"))
+
+
+def _stage(options: BuildOptions, name: str) -> None:
+    if options.progress is not None:
+        options.progress(name)
+
+
+def _folder_bytes(folder: Path) -> int:
+    """The size of the JSON files under `folder`: the search index (not the search page), for the summary line."""
+    return sum(os.stat(os.path.join(root, name)).st_size for root, _, names in os.walk(folder) for name in names if name.endswith(".json"))
 
 
 @dataclass
@@ -90,14 +109,17 @@ class _Build:
     def run(self) -> BuildResult:
         if self.cache is not None:  # names given a slug before need no pinyin (and its 55 MB) again
             config_module.SLUGS.update(json.loads(self.cache.meta("slugs") or "{}"))
+        _stage(self.options, "read")
         self.config = load_site_config(self.content, self.problems)
         documents, digests = self.read()
         if len(documents) >= POOL_THRESHOLD:
             _release_pinyin()
         if self.config is None:
             self.problems.raise_if_errors()
+        _stage(self.options, "check")
         site = resolve_site(documents, self.config, self.options.today, self.problems)
         del documents
+        site = replace(site, guide=read_guide(site, self.content, self.problems), reports=read_reports(site, self.content, self.problems))
         return self.make(site, digests)
 
     # --- load and validate --------------------------------------------------------------------
@@ -171,6 +193,7 @@ class _Build:
     def make(self, site: Site, digests: dict[str, bytes]) -> BuildResult:
         """Render what must be, write what changed (everything without a cache), put it in place."""
         options, config, problems, cache = self.options, self.config, self.problems, self.cache
+        _stage(options, "render")
         theme = Theme.for_site(config.theme)
         statics, assets = static_outputs(theme)
         self.render_key = b""
@@ -190,6 +213,7 @@ class _Build:
         self.search_ids = {d.source: number for number, d in enumerate(search_order(site.documents))}
         self.titles = document_titles(site)
         self.digests = digests
+        self.issuers = tuple(issuer.name for issuer in config.issuers)
         known: dict[int, tuple[object, bytes]] = {}
         plan = self.plan(site, staging, known)
         order = "\0".join(source for source, _ in sorted(self.search_ids.items(), key=lambda item: item[1]))
@@ -197,10 +221,9 @@ class _Build:
         self.dropped = False
         if shards is not None and not self.counting and staging.in_place and shards.key == _index_key(cache.meta("counts_id"), order):
             counts = lambda: self.token_counts(site, plan)  # the output folder holds the shards: loaded only if one is missing
-            workers = Workers(process_count(options.jobs, len(plan.jobs)))
         else:
             counts = self.token_counts(site, plan)
-            workers = Workers(process_count(options.jobs, len(plan.jobs)))
+        workers = Workers(process_count(options.jobs, len(plan.jobs)))
         fragments: list[bytes] = [b""] * len(self.search_ids)
         products: dict[str, tuple[tuple[str, ...], str]] = {source: (p.files, p.excerpt) for source, p in plan.reused.items()}
         for reused in plan.reused.values():
@@ -255,9 +278,11 @@ class _Build:
                     if self.counting or self.dropped:
                         cache.save_counts(counts)
                     index_key = _index_key(cache.meta("counts_id"), order)
+                _stage(options, "index")
                 meta_path, self.shards = write_search_index(site, counts, staging, fragments, pool.map, staging.root, index_key, shards)
                 del counts
 
+            _stage(options, "write")
             for output in files:
                 staging.write(output)
             later = [replace(p, context={**p.context, "search_index": meta_path}) for p in pages if "search_index" in p.context]
@@ -267,7 +292,7 @@ class _Build:
             feeds = feed_files(site)
             for output in feeds + [robots(site)]:
                 staging.write(output)
-            urls = [page.url for page in pages] + [d.url for d in site.documents]
+            urls = [page.url for page in pages if not page.context.get("noindex")] + [d.url for d in site.documents]
             key = b""
             if cache is not None:  # the sitemap of 25,000 URLs takes a third of a second to make
                 text = "\n".join(sorted(set(urls))) + "\n".join(f"{d.url} {d.date}" for d in site.documents)
@@ -305,7 +330,7 @@ class _Build:
                 kept = Products.from_json(record.products)
             if counts_kept and kept is not None and record.slot >= 0 and record.products:
                 links = link_targets(tuple(link for link, _ in kept.links), self.sources, self.pending)
-                if kept.key == products_key(record.digest, base_path, links):
+                if kept.key == products_key(record.digest, base_path, links, self.issuers):
                     plan.reused[document.source] = kept
             if self.cache is not None:
                 self.document_keys[document.source] = key = document_digest(document, record)
@@ -414,7 +439,7 @@ class _Build:
         if record is None:
             return
         links = link_targets(item.links, self.sources, self.pending)
-        products = Products(products_key(self.digests[item.source], self.config.base_path, links), links, item.files, item.excerpt, item.problems)
+        products = Products(products_key(self.digests[item.source], self.config.base_path, links, self.issuers), links, item.files, item.excerpt, item.problems)
         slot = self.slot(item.source) if item.source in self.counting else record.slot
         self._keep(replace(record, products=products.to_json(), slot=slot))
 
@@ -470,22 +495,28 @@ def document_digest(document: Document, record: Record | None) -> bytes:
 
 def published_files(site: Site, content: Path, problems: Problems) -> list[OutputFile]:
     """Attachments and files a body links to or shows, copied to the path they have under content/,
-    once each; only for published documents, so a future document's files are not out early."""
+    once each; only for published documents, so a future document's files are not out early (the
+    指南's own section and the 年度报告 narratives may link files too)."""
     found: dict[str, OutputFile] = {}
     for document in site.documents:
         for attachment in document.attachments:
             found.setdefault(attachment.url, OutputFile(attachment.url, source=attachment.source))
-        for rel in document.files:
-            path = content / rel
-            if not path.is_file():
-                problems.error(
-                    document.shown,
-                    0,
-                    f"正文链接或显示的文件“{rel}”不存在。",
-                    "把文件放到这个位置，或改正正文中的路径（相对于本 Markdown 文件所在的文件夹）。",
-                )
-                continue
-            found.setdefault(rel, OutputFile(rel, source=path))
+    linked = [(document.shown, rel) for document in site.documents for rel in document.files]
+    if site.guide:
+        linked += [(site.guide.source, rel) for rel in site.guide.files]
+    if site.reports:
+        linked += [(report.shown, rel) for report in site.reports.reports for rel in report.files]
+    for shown, rel in linked:
+        path = content / rel
+        if not path.is_file():
+            problems.error(
+                shown,
+                0,
+                f"正文链接或显示的文件“{rel}”不存在。",
+                "把文件放到这个位置，或改正正文中的路径（相对于本 Markdown 文件所在的文件夹）。",
+            )
+            continue
+        found.setdefault(rel, OutputFile(rel, source=path))
     return [found[path] for path in sorted(found)]
 
 

@@ -152,7 +152,8 @@ class Products:
     """What rendering a document's body gave, and under which conditions it holds."""
 
     key: str
-    """A digest of the body's bytes, the base path, and what each linked document is (`links`)."""
+    """`products_key`: a digest of the file's bytes, the base path, what each linked document is
+    (`links`) and the site's organs."""
     links: tuple[tuple[str, str], ...]
     """(linked .md file, its URL, or "pending" for a document dated after today, or "" for none)."""
     files: tuple[str, ...]
@@ -172,8 +173,11 @@ class Products:
         return cls(data["key"], tuple(map(tuple, data["links"])), tuple(data["files"]), data["excerpt"], problems)
 
 
-def products_key(digest: bytes, base_path: str, links: tuple[tuple[str, str], ...]) -> str:
-    return hashlib.sha256(digest + base_path.encode() + json.dumps(links, ensure_ascii=False).encode()).hexdigest()
+def products_key(digest: bytes, base_path: str, links: tuple[tuple[str, str], ...], issuers: tuple[str, ...] = ()) -> str:
+    """What a body's products depend on: its file's bytes, the site's base path (in its links),
+    what each linked document is, and the site's organs (whose names it is searched for)."""
+    text = base_path + "\0" + json.dumps(links, ensure_ascii=False) + "\0" + "\0".join(issuers)
+    return hashlib.sha256(digest + text.encode()).hexdigest()
 
 
 @dataclass

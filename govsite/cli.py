@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import http.server
+import os
 import sys
+import threading
+import time
+from dataclasses import replace
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
 
 from . import __version__
-from .build import BuildOptions, build
+from .build import STAGES, BuildOptions, build
 from .cache import default_folder as default_cache_folder
 from .config import load_site_config
 from .load import shown_path
+from .model import BuildResult
 from .problems import BuildFailed, Problems, format_report, summary_line
+from .render import filesize
 from .search.shards import VALIDITY_LABELS
-from .write import UnsafeOutput
+from .write import UnsafeOutput, check_output_folder
 
 CHINA_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -74,81 +78,167 @@ def build_command(content: Path, out: Path, today: dt.date | None, jobs: int | N
 
 
 def run_build(content: Path, out: Path, today: dt.date | None, jobs: int | None = None, cache: Path | None = None) -> None:
-    if not content.is_dir():
-        click.echo(f"找不到内容目录 {content}。请在网站项目的根目录运行，或用 --content 指定内容目录。", err=True)
-        sys.exit(EXIT_USAGE)
-    options = BuildOptions(content=content, out=out, today=today or today_in_china(), jobs=jobs, cache=cache)
+    options = BuildOptions(content=_content_folder(content), out=out, today=today or today_in_china(), jobs=jobs, cache=cache)
+    report = TerminalReport(out)
     try:
-        result = build(options)
+        result = build(replace(options, progress=report.started()))
     except UnsafeOutput as exc:
+        report.stop_progress()
         click.echo(str(exc), err=True)
         sys.exit(EXIT_USAGE)
     except BuildFailed as failed:
-        click.echo(format_report(failed.errors, failed.warnings), err=True)
-        click.echo("", err=True)
-        click.echo(summary_line(failed.errors, shown_path(out) + "/"), err=True)
+        report.finished(failed, first=True)
         sys.exit(EXIT_CONTENT_ERRORS)
-    if result.warnings:
-        click.echo(format_report([], list(result.warnings)), err=True)
+    report.finished(result, first=True)
+
+
+def _content_folder(content: Path) -> Path:
+    if not content.is_dir():
+        click.echo(f"找不到内容目录 {content}。请在网站项目的根目录运行，或用 --content 指定内容目录。", err=True)
+        sys.exit(EXIT_USAGE)
+    return content
+
+
+STAGE_LABELS = {"read": "读取文件", "check": "检查内容", "index": "建立搜索索引", "render": "生成页面", "write": "写入输出目录"}
+SHOW_PROGRESS_AFTER = 0.5
+"""Seconds a build runs before the progress line appears: a quick build prints only its summary."""
+
+
+def progress_wanted(stream) -> bool:
+    """A progress line only on an interactive terminal; CI logs (CI=true) get the summary line alone."""
+    ci = os.environ.get("CI", "").strip().lower() in ("true", "1", "yes")
+    return not ci and os.environ.get("TERM") != "dumb" and stream.isatty()
+
+
+class ProgressLine:
+    """A build's stage and time on one terminal line, rewritten in place
+    (`构建中 ■■■□□ 3/5 建立搜索索引… 2.4 秒`); drawn only once the build has run for `show_after`
+    seconds and erased before the summary. Passed to the build as `BuildOptions.progress`."""
+
+    def __init__(self, stream, show_after: float = SHOW_PROGRESS_AFTER):
+        self.stream = stream
+        self.show_after = show_after
+        self.started = time.monotonic()
+        self.stage = ""
+        self.shown = False
+        self._lock = threading.Lock()
+        self._done = threading.Event()
+        self._ticker = threading.Thread(target=self._tick, name="govsite-progress", daemon=True)
+
+    def __call__(self, stage: str) -> None:
+        with self._lock:
+            self.stage = stage
+            self._draw()
+        if not self._ticker.is_alive() and not self._done.is_set():
+            self._ticker.start()
+
+    def _tick(self) -> None:
+        while not self._done.wait(0.1):
+            with self._lock:
+                self._draw()
+
+    def _draw(self) -> None:
+        elapsed = time.monotonic() - self.started
+        if elapsed < self.show_after or self._done.is_set():
+            return
+        number = STAGES.index(self.stage) + 1 if self.stage in STAGES else 0
+        bar = "■" * number + "□" * (len(STAGES) - number)
+        label = STAGE_LABELS.get(self.stage, self.stage)
+        self.stream.write(f"\r\x1b[K构建中 {bar} {number}/{len(STAGES)} {label}… {elapsed:.1f} 秒")
+        self.stream.flush()
+        self.shown = True
+
+    def close(self) -> None:
+        self._done.set()
+        if self._ticker.is_alive():
+            self._ticker.join()
+        with self._lock:
+            if self.shown:
+                self.stream.write("\r\x1b[K")
+                self.stream.flush()
+
+
+class TerminalReport:
+    """How a build is told: the progress line on a terminal, then the problems, or the warnings
+    and one summary line. `govsite build` tells one build; `govsite serve` each of its builds."""
+
+    def __init__(self, out: Path, serving: bool = False):
+        self.out = out
+        self.serving = serving
+        self.progress: ProgressLine | None = None
+
+    def started(self) -> ProgressLine | None:
+        self.progress = ProgressLine(sys.stderr) if progress_wanted(sys.stderr) else None
+        return self.progress
+
+    def stop_progress(self) -> None:
+        if self.progress is not None:
+            self.progress.close()
+            self.progress = None
+
+    def finished(self, outcome: BuildResult | BuildFailed, first: bool) -> None:
+        self.stop_progress()
+        if isinstance(outcome, BuildFailed):
+            click.echo(format_report(outcome.errors, outcome.warnings), err=True)
+            click.echo("", err=True)
+            click.echo(summary_line(outcome.errors, shown_path(self.out) + "/"), err=True)
+            if self.serving:
+                shown = "预览页面列出这些错误" if first else "预览仍显示上次构建成功的网站，页面上列出这些错误"
+                click.echo(f"{shown}；改正后保存，会自动重新构建。", err=True)
+            return
+        if outcome.warnings:
+            click.echo(format_report([], list(outcome.warnings)), err=True)
+        click.echo(summary(outcome, self.out))
+        site = outcome.site
+        if first and site.next_change:
+            click.echo(f"下次内容自动变化：{site.next_change.date.isoformat()}（{site.next_change.reason}），请在这一天重新构建。")
+
+
+def summary(result: BuildResult, out: Path) -> str:
+    """The one line a build ends with: documents, pages, feeds, index size, warnings, time."""
     site = result.site
     held = f"，{len(site.held_back)} 篇未到发布日期" if site.held_back else ""
     drafts = f"，{len(site.drafts)} 篇草稿未发布" if site.drafts else ""
-    warned = f"，{len(result.warnings)} 条警告" if result.warnings else ""
-    click.echo(
-        f"构建完成：{len(site.documents)} 篇文件{held}{drafts}；{result.pages} 个页面，{result.feeds} 个订阅源"
-        f"{warned}；用时 {result.seconds:.1f} 秒 → {shown_path(out)}/"
+    return (
+        f"构建完成：{len(site.documents)} 篇文件{held}{drafts}；{result.pages} 个页面，{result.feeds} 个订阅源，"
+        f"搜索索引 {filesize(result.index_bytes)}，{len(result.warnings)} 条警告；"
+        f"用时 {result.seconds:.1f} 秒 → {shown_path(out)}/"
     )
-    if site.next_change:
-        click.echo(f"下次内容自动变化：{site.next_change.date.isoformat()}（{site.next_change.reason}），请在这一天重新构建。")
 
 
 @main.command("serve")
 @content_option
 @out_option
 @today_option
-@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址。")
-@click.option("--port", default=8000, show_default=True, type=int, help="端口。")
-@click.option("--no-build", is_flag=True, help="不先构建，直接预览输出目录。")
-def serve_command(content: Path, out: Path, today: dt.date | None, host: str, port: int, no_build: bool) -> None:
-    """构建网站，然后在本机预览（浏览器打开显示的地址）。"""
-    if not no_build:
-        run_build(content, out, today)
-    if not out.is_dir():
-        click.echo(f"输出目录 {out} 不存在，请先运行 govsite build。", err=True)
-        sys.exit(EXIT_USAGE)
-    handler = functools.partial(_QuietHandler, directory=str(out))
+@click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（默认只允许本机访问）。")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="端口；默认端口被占用时自动换下一个，0 表示任选空闲端口。")
+@click.pass_context
+def serve_command(ctx: click.Context, content: Path, out: Path, today: dt.date | None, host: str, port: int) -> None:
+    """构建网站并在本机预览，保存文件后自动重新构建并刷新打开的页面。
+
+    \b
+    监视内容目录（含 site.yaml）和主题目录：新建、修改、改名或删除文件都会重新构建。
+    内容有错误时，终端和打开的页面都显示错误（文件、行号、修改方法），
+    预览保持上次构建成功的网站。
+    """
+    from . import serve  # watchdog is loaded only for this command
+
+    options = BuildOptions(content=_content_folder(content), out=out, today=today or today_in_china())
     try:
-        server = http.server.ThreadingHTTPServer((host, port), handler)
+        check_output_folder(out, content)
+    except UnsafeOutput as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(EXIT_USAGE)
+    fixed = ctx.get_parameter_source("port") is not click.core.ParameterSource.DEFAULT
+    try:
+        serve.serve(options, TerminalReport(out, serving=True), host, port, fixed)
+    except serve.PortInUse as busy:
+        click.echo(f"无法在 {host}:{busy} 启动预览：端口已被占用（也许另一个 govsite serve 正在运行）。"
+                   "可用 --port 指定另一个端口，或 --port 0 任选一个空闲端口。", err=True)
+        sys.exit(EXIT_USAGE)
     except OSError as exc:
-        click.echo(f"无法在 {host}:{port} 启动预览：{exc.strerror}。可用 --port 换一个端口。", err=True)
+        click.echo(f"无法在 {host}:{port} 启动预览：{exc.strerror}。可用 --host 或 --port 换一个地址。", err=True)
         sys.exit(EXIT_USAGE)
-    click.echo(f"预览地址：http://{host}:{server.server_port}/  （按 Ctrl+C 停止）")
-    try:
-        server.serve_forever()
-    except KeyboardInterrupt:
-        click.echo("已停止预览。")
-    finally:
-        server.server_close()
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """Serves the built site as a static host would, with its 404 page."""
-
-    def send_error(self, code, message=None, explain=None):
-        page = Path(self.directory) / "404.html"
-        if code == 404 and page.is_file():
-            body = page.read_bytes()
-            self.send_response(404)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(body)
-            return
-        super().send_error(code, message, explain)
-
-    def log_message(self, format, *args):  # keep the terminal for build messages
-        pass
 
 
 NEW_TEMPLATE = """---
@@ -273,9 +363,7 @@ def search_command(
     """
     from .search import whoosh_index as wi  # whoosh is loaded only for this command
 
-    if not content.is_dir():
-        click.echo(f"找不到内容目录 {content}。请在网站项目的根目录运行，或用 --content 指定内容目录。", err=True)
-        sys.exit(EXIT_USAGE)
+    _content_folder(content)
     text = " ".join(query)
     folder = (cache if cache is not None else content.resolve().parent / ".govsite-cache") / "whoosh"
     try:  # a mistyped query or filter is told before any indexing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import replace
@@ -9,9 +10,10 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 
-from .load import YamlProblem, decode, parse_yaml, read_bytes, shown_path
-from .model import Category, Issuer, Office, SiteConfig, YamlValue
+from .load import read_yaml_file, shown_path
+from .model import Category, GuideSettings, Issuer, Office, ReportSettings, SiteConfig, YamlValue
 from .problems import Problems, did_you_mean
+from .statutory.application import read_application
 
 SITE_FILE = "site.yaml"
 
@@ -38,7 +40,22 @@ OFFICE_KEYS = {
     "email": "电子邮箱",
 }
 
-KNOWN_KEYS = {"title", "base_url", "issuers", "categories", "office", "page_size", "theme", *OPTIONAL_TEXT}
+OFFICE_REQUIRED = ("name", "address", "hours", "phone", "fax", "email")
+"""What art. 12 of the 条例 requires the 政府信息公开指南 to give about the office: a missing one is
+an error, since the 指南 is always built (postcode is not in art. 12: a warning)."""
+
+ART_12 = "《政府信息公开条例》第十二条要求政府信息公开指南载明"
+
+GUIDE_KEYS = {
+    "organ": "指南所属的机关",
+    "supervisor": "政府信息公开工作主管部门",
+    "higher_organ": "上一级行政机关",
+    "reconsideration": "行政复议机关",
+    "court": "受理行政诉讼的人民法院",
+}
+
+KNOWN_KEYS = {"title", "base_url", "issuers", "categories", "office", "page_size", "theme", "guide", "reports", *OPTIONAL_TEXT}
+KNOWN_KEYS.add("application")  # the 依申请公开 page: govsite/statutory/application.py
 
 
 SLUGS: dict[str, str] = {}
@@ -76,17 +93,8 @@ def load_site_config(content: Path, problems: Problems, project_root: Path | Non
             "（可复制示例站点 content/site.yaml 修改）。",
         )
         return None
-    data = read_bytes(path, shown, problems)
-    text = decode(data, shown, problems) if data is not None else None
-    if text is None:
-        return None
-    try:
-        root = parse_yaml(text)
-    except YamlProblem as exc:
-        problems.error(shown, exc.line, exc.message, exc.fix)
-        return None
-    if root is None or root.kind != "mapping":
-        problems.error(shown, 1, f"{SITE_FILE} 是空的，或者不是“键: 值”的形式。", "至少写上 title、base_url、issuers 和 categories。")
+    root = read_yaml_file(path, shown, problems, (f"{SITE_FILE} 是空的，或者不是“键: 值”的形式。", "至少写上 title、base_url、issuers 和 categories。"))
+    if root is None:
         return None
     data: dict[str, YamlValue] = root.value
     reader = _Reader(shown, problems)
@@ -121,7 +129,9 @@ def load_site_config(content: Path, problems: Problems, project_root: Path | Non
                 shown, 0, f"没有设置 {key}（{OPTIONAL_TEXT[key]}），页脚中将不显示这一项。", f"在 {SITE_FILE} 中加上 {key}: \"…\"。"
             )
     office = _office(data, reader)
+    guide = _guide(data, reader)
     page_size = _page_size(data, reader)
+    application = read_application(data, reader, office, issuers, project_root if project_root is not None else content.parent)
     theme = None
     if "theme" in data:
         theme_text = reader.text(data, "theme", "主题目录", required=False)
@@ -152,7 +162,10 @@ def load_site_config(content: Path, problems: Problems, project_root: Path | Non
         police_record=optional["police_record"],
         office=office,
         page_size=page_size,
+        guide=guide,
+        reports=_reports(data, reader, categories),
         theme=theme,
+        application=application,
     )
     return replace(
         config,
@@ -302,16 +315,16 @@ def _category_nodes(items: list[YamlValue], names: tuple, slugs: tuple, reader: 
     return nodes
 
 
-def _office(data: dict[str, YamlValue], reader: _Reader) -> Office:
-    value = data.get("office")
+def _office(data: dict[str, YamlValue], reader: _Reader, block: str = "office") -> Office:
+    """The office block; `block` is its dotted name in messages (application.office reuses this)."""
+    value = data.get(block.rpartition(".")[2])
     if value is None or value.kind != "mapping":
         if value is not None:
-            reader.error(value.line, "office 应该是政府信息公开工作机构的各项信息。", "写成 office: 下面缩进 name、address、phone 等。")
+            reader.error(value.line, f"{block} 应该是政府信息公开工作机构的各项信息。", f"写成 {block}: 下面缩进 name、address、phone 等。")
         else:
-            reader.problems.warning(
-                reader.shown,
+            reader.error(
                 0,
-                "没有设置 office（政府信息公开工作机构的名称、地址、电话等），页脚和公开指南中将不显示联系方式。",
+                f"没有设置 office（政府信息公开工作机构）：{ART_12}它的名称、办公地址、办公时间、联系电话、传真号码和电子邮箱。",
                 f"在 {SITE_FILE} 中加上 office: 并在下面缩进写 name、address、postcode、hours、phone、fax、email。",
             )
         return Office()
@@ -319,22 +332,85 @@ def _office(data: dict[str, YamlValue], reader: _Reader) -> Office:
     values = {}
     for key, what in OFFICE_KEYS.items():
         item = fields.get(key)
-        if item is None or item.value is None:
-            reader.problems.warning(
-                reader.shown, value.line, f"office 中没有 {key}（{what}），页面中将不显示这一项。", f"在 office: 下加上 {key}: \"…\"。"
-            )
+        if item is None or item.value is None or (item.kind == "scalar" and not item.value.strip()):
+            if key in OFFICE_REQUIRED and block == "office":
+                reader.error(
+                    item.line if item else value.line,
+                    f"office 中没有 {key}（{what}）：{ART_12}这一项。",
+                    f"在 office: 下加上 {key}: \"…\"。",
+                )
+            else:
+                reader.problems.warning(
+                    reader.shown, value.line, f"{block} 中没有 {key}（{what}），页面中将不显示这一项。", f"在 {block}: 下加上 {key}: \"…\"。"
+                )
             values[key] = ""
         elif item.kind != "scalar":
-            reader.error(item.line, f"office 中的 {key}（{what}）应该是一段文字。", f"写成 {key}: \"…\"。")
+            reader.error(item.line, f"{block} 中的 {key}（{what}）应该是一段文字。", f"写成 {key}: \"…\"。")
             values[key] = ""
         else:
             values[key] = item.value.strip()
     for key in fields:
         if key not in OFFICE_KEYS:
             reader.problems.warning(
-                reader.shown, fields[key].line, f"office 中有未知的键“{key}”，将被忽略。{did_you_mean(key, OFFICE_KEYS)}", "检查拼写。"
+                reader.shown, fields[key].line, f"{block} 中有未知的键“{key}”，将被忽略。{did_you_mean(key, OFFICE_KEYS)}", "检查拼写。"
             )
     return Office(**values)
+
+
+def _settings(data: dict[str, YamlValue], reader: _Reader, key: str, known: dict[str, str], what: str) -> dict[str, YamlValue]:
+    """An optional block of settings (guide:, reports:): its keys, an unknown one a warning."""
+    value = data.get(key)
+    if value is None or value.value is None:
+        return {}
+    if value.kind != "mapping":
+        reader.error(value.line, f"{key} 应该是{what}的各项设置。", f"写成 {key}: 下面缩进 {'、'.join(known)}。")
+        return {}
+    for name, item in value.value.items():
+        if name not in known:
+            reader.problems.warning(
+                reader.shown, item.line, f"{key} 中有未知的键“{name}”，将被忽略。{did_you_mean(name, known)}", f"{key} 中可写：{'、'.join(known)}。"
+            )
+    return value.value
+
+
+def _guide(data: dict[str, YamlValue], reader: _Reader) -> GuideSettings:
+    """The organs the 指南 names for complaints, 行政复议 and 行政诉讼; all optional."""
+    fields = _settings(data, reader, "guide", GUIDE_KEYS, "政府信息公开指南")
+    return GuideSettings(**{key: reader.text(fields, key, what, required=False) for key, what in GUIDE_KEYS.items()})
+
+
+REPORT_KEYS = {"deadline": "公布期限", "normative_category": "行政规范性文件所在的栏目"}
+
+
+def _reports(data: dict[str, YamlValue], reader: _Reader, categories: list[Category]) -> ReportSettings:
+    """When last year's 年度报告 is due, and which category holds the 行政规范性文件 it counts."""
+    fields = _settings(data, reader, "reports", REPORT_KEYS, "年度报告")
+    settings = ReportSettings()
+    deadline = reader.text(fields, "deadline", REPORT_KEYS["deadline"], required=False)
+    if deadline:
+        match = re.fullmatch(r"(\d{1,2})-(\d{1,2})", deadline)
+        try:
+            month, day = (int(match[1]), int(match[2])) if match else (0, 0)
+            dt.date(2001, month, day)  # not a leap year: 02-29 would be due only every fourth year
+            settings = replace(settings, deadline=(month, day))
+        except ValueError:
+            reader.error(
+                fields["deadline"].line,
+                f"reports 中的 deadline（{deadline}）不是“月-日”形式的日期。",
+                "写成 deadline: \"03-31\"（县级人民政府，条例第四十九条）或 \"01-31\"（县级人民政府部门）。",
+            )
+    category = reader.text(fields, "normative_category", REPORT_KEYS["normative_category"], required=False)
+    if category:
+        keys = [node.key for root in categories for node in root.walk()]
+        if category in keys:
+            settings = replace(settings, normative_category=category)
+        else:
+            reader.error(
+                fields["normative_category"].line,
+                f"reports 中的 normative_category（{category}）不是 categories 中的栏目。{did_you_mean(category, keys)}",
+                "写栏目的完整路径，各级名称用 / 连接，例如 \"政策文件/行政规范性文件\"。",
+            )
+    return settings
 
 
 def _page_size(data: dict[str, YamlValue], reader: _Reader) -> int:

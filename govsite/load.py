@@ -246,6 +246,24 @@ def read_bytes(path: Path, shown: str, problems: Problems) -> bytes | None:
     return None
 
 
+def read_yaml_file(path: Path, shown: str, problems: Problems, empty: tuple[str, str]) -> YamlValue | None:
+    """A YAML file that must be a mapping (site.yaml, a 年度报告) → its tree, or None after a
+    problem; `empty` is the (message, fix) for a file that is empty or no mapping."""
+    data = read_bytes(path, shown, problems)
+    text = decode(data, shown, problems) if data is not None else None
+    if text is None:
+        return None
+    try:
+        root = parse_yaml(text)
+    except YamlProblem as exc:
+        problems.error(shown, exc.line, exc.message, exc.fix)
+        return None
+    if root is None or root.kind != "mapping":
+        problems.error(shown, 1, *empty)
+        return None
+    return root
+
+
 def split_front_matter(text: str, shown: str, problems: Problems) -> tuple[str, int, str, int] | None:
     """Text → (yaml, yaml's first line, body, body's first line), or None after a problem."""
     if not text.strip():
@@ -322,7 +340,8 @@ def _clip(text: str | None, limit: int = 30) -> str:
 
 
 def content_files(content: Path) -> list[Path]:
-    """Every Markdown document under content/, sorted, skipping hidden folders and READMEs."""
+    """Every Markdown document under content/, sorted, skipping hidden folders and READMEs, and files
+    and folders whose names start with `_` (the 指南's section, the 年度报告 in _reports/)."""
     return [path for _, path in content_sources(content)]
 
 
@@ -336,7 +355,7 @@ def content_sources(content: Path) -> list[tuple[str, Path]]:
         prefix = "" if folder == "." else folder + "/"
         here = Path(root)
         for name in sorted(files):
-            if name.endswith(".md") and not name.startswith(".") and name.upper() != "README.MD":
+            if name.endswith(".md") and not name.startswith((".", "_")) and name.upper() != "README.MD":
                 found.append((prefix + name, here / name))
     found.sort(key=lambda item: item[0])
     return found

@@ -245,3 +245,15 @@ def _replace_documents(site: Site, documents: list[Document]) -> Site:
         by_issuer={key: swap(group) for key, group in site.by_issuer.items()},
         by_year={key: swap(group) for key, group in site.by_year.items()},
     )
+
+
+def render_markdown(text: str, source: str, shown: str, first_line: int, site: Site, problems: Problems) -> RenderedBody:
+    """Markdown that belongs to no document (the 指南's own section, a 年度报告's narrative), with the
+    same rules as a body: raw HTML off, headings from <h2>, links to .md files become their pages.
+    `source` is its content-relative path, from which relative links are read."""
+    holder = Document(
+        source=source, shown=shown, url="", title="", category="", issuer="", date=site.today, body=text, body_line=first_line
+    )
+    sources = {document.source: document.url for document in site.documents}
+    pending = frozenset(document.source for document in site.held_back)
+    return render_body(holder, sources, site.config.base_path, problems, pending)

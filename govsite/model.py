@@ -5,9 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .problems import Problem
+
+if TYPE_CHECKING:
+    from .statutory.annual_report import AnnualReports
+    from .statutory.guide import Guide
+    from .statutory.application import Application
 
 
 @dataclass(frozen=True)
@@ -81,6 +86,35 @@ class Office:
 
 
 @dataclass(frozen=True)
+class GuideSettings:
+    """site.yaml's `guide:` block: where complaints, 行政复议 and 行政诉讼 go (条例 art. 51).
+
+    Empty names give the national wording (上一级行政机关、政府信息公开工作主管部门 …)."""
+
+    organ: str = ""
+    """The organ whose 指南 this is (its name heads the page); empty: the first of `issuers`."""
+    supervisor: str = ""
+    """政府信息公开工作主管部门 that hears complaints."""
+    higher_organ: str = ""
+    """上一级行政机关 that hears complaints."""
+    reconsideration: str = ""
+    """行政复议机关."""
+    court: str = ""
+    """The 人民法院 that hears 行政诉讼."""
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """site.yaml's `reports:` block, for the 政府信息公开工作年度报告."""
+
+    deadline: tuple[int, int] = (3, 31)
+    """(month, day) by which last year's report is due: 3-31 for a county government, 1-31 for a
+    department (条例 art. 49)."""
+    normative_category: str = ""
+    """The category key of 行政规范性文件; empty: every category named 行政规范性文件."""
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     """site.yaml, checked."""
 
@@ -99,8 +133,12 @@ class SiteConfig:
     police_record: str = ""
     office: Office = Office()
     page_size: int = 20
+    guide: GuideSettings = GuideSettings()
+    reports: ReportSettings = ReportSettings()
     theme: Path | None = None
     """A theme folder whose templates and static files override the default theme's."""
+    application: "Application | None" = None
+    """The 依申请公开 page's settings (site.yaml `application:`, defaults filled in); set by config."""
 
     @property
     def base_path(self) -> str:
@@ -261,6 +299,10 @@ class Site:
     """Documents dated after today: validated, not published."""
     drafts: tuple[Document, ...] = ()
     next_change: NextChange | None = None
+    guide: Guide | None = None
+    """The 政府信息公开指南; filled by `statutory.guide.read_guide`."""
+    reports: AnnualReports | None = None
+    """The 政府信息公开工作年度报告; filled by `statutory.annual_report.read_reports`."""
 
 
 @dataclass(frozen=True)
@@ -291,3 +333,5 @@ class BuildResult:
     feeds: int
     warnings: tuple[Problem, ...]
     seconds: float
+    index_bytes: int = 0
+    """Bytes of the static search index (build/search/), for the summary line."""

@@ -7,6 +7,9 @@ from dataclasses import dataclass, replace
 from typing import Iterator
 
 from .model import Category, Document, Page, Site
+from .statutory.annual_report import REPORTS_URL, Report, report_sections
+from .statutory.guide import APPLICATION_URL, GUIDE_URL
+from .statutory.application import Application
 
 LATEST_ON_HOME = 10
 
@@ -120,7 +123,75 @@ def plan_pages(site: Site, search_index: str = "", documents: bool = True) -> li
         pages.extend(document_page(document, site, titles[document.source]) for document in site.documents)
     pages.append(Page("search/", "search.html", {"title": "站内搜索", "column": "站内搜索", "search_index": search_index, "crumbs": [Crumb("", "首页"), Crumb(None, "站内搜索")]}))
     pages.append(Page("404.html", "404.html", {"title": "页面不存在"}))
+    pages.extend(application_pages(site))
+    pages.extend(statutory_pages(site, pages))
     return pages
+
+
+def statutory_pages(site: Site, planned: list[Page]) -> list[Page]:
+    """The 指南 and the 年度报告; planned last, so the 指南 can link every page the site has (the
+    依申请公开 page lives in another module)."""
+    application = any(page.url == APPLICATION_URL for page in planned)
+    return [guide_page(site, application), report_list_page(site), *(report_page(report, site) for report in _reports(site))]
+
+
+def _reports(site: Site) -> tuple[Report, ...]:
+    return site.reports.reports if site.reports else ()
+
+
+def guide_page(site: Site, application: bool) -> Page:
+    """政府信息公开指南: every element of 条例 art. 12, and art. 51's remedies."""
+    roots = site.config.categories
+    organ = site.config.guide.organ or site.config.issuers[0].name
+    return Page(
+        GUIDE_URL,
+        "guide.html",
+        {
+            "title": f"{organ}政府信息公开指南",
+            "column": "政府信息公开指南",
+            "tree": category_tree(site),
+            "total": len(site.documents),
+            "office": site.config.office,
+            "settings": site.config.guide,
+            "guide": site.guide,
+            "application_url": APPLICATION_URL if application else None,
+            "feeds": [("feed.xml", "全部信息")] + [(f"{root.url}feed.xml", root.name) for root in roots],
+            "reports": _reports(site),
+            "crumbs": [Crumb("", "首页"), Crumb(None, "政府信息公开指南")],
+            "description": f"{organ}政府信息的分类、编排体系和获取方式，政府信息公开工作机构的地址、办公时间和联系方式，以及监督和救济途径。",
+        },
+        inputs=("*",),
+    )
+
+
+def report_list_page(site: Site) -> Page:
+    return Page(
+        REPORTS_URL,
+        "report_list.html",
+        {
+            "title": "政府信息公开工作年度报告",
+            "column": "政府信息公开工作年度报告",
+            "reports": _reports(site),
+            "crumbs": [Crumb("", "首页"), Crumb(None, "政府信息公开工作年度报告")],
+        },
+        inputs=tuple(report.source for report in _reports(site)),
+    )
+
+
+def report_page(report: Report, site: Site) -> Page:
+    return Page(
+        report.url,
+        "report.html",
+        {
+            "title": report.title,
+            "column": "政府信息公开工作年度报告",
+            "report": report,
+            "sections": report_sections(site.reports.layout, report),
+            "crumbs": [Crumb("", "首页"), Crumb(REPORTS_URL, "政府信息公开工作年度报告"), Crumb(None, f"{report.year}年度")],
+            "description": f"{report.organ}{report.year}年政府信息公开工作情况，按国办公开办函〔2021〕30号格式编制。",
+        },
+        inputs=(report.source,),
+    )
 
 
 def home_page(site: Site) -> Page:
@@ -280,3 +351,15 @@ def document_page(document: Document, site: Site, title: str | None = None) -> P
 def _excerpt(text: str, limit: int = 120) -> str:
     flat = " ".join(text.split())
     return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def application_pages(site: Site) -> list[Page]:
+    """The 依申请公开 page with its form, and the page a Netlify submission lands on (issue 5)."""
+    application = site.config.application or Application()
+    crumbs = [Crumb("", "首页"), Crumb(None, "依申请公开")]
+    context = {"title": "依申请公开", "column": "依申请公开", "application": application, "issuers": site.config.issuers}
+    pages = [Page(application.url, "apply.html", {**context, "crumbs": crumbs, "description": "向行政机关申请公开政府信息：在线填写申请表，受理机构、办理流程、办理时限和收费标准。"})]
+    if application.backend == "netlify":
+        done = [Crumb("", "首页"), Crumb(application.url, "依申请公开"), Crumb(None, "申请已提交")]
+        pages.append(Page(application.success_url, "apply_success.html", {**context, "title": "申请已提交", "crumbs": done, "noindex": True}))
+    return pages

@@ -9,6 +9,7 @@ import traceback
 import types
 import typing
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import quote
 
@@ -177,7 +178,7 @@ def _plain(kind) -> bool:
 
 
 def _plain_type(kind) -> bool:
-    if kind in (str, int, float, bool, type(None), dt.date):
+    if kind in (str, int, float, bool, type(None), dt.date, Decimal):
         return True
     origin = typing.get_origin(kind)
     if origin in (tuple, typing.Union, types.UnionType):
@@ -190,7 +191,7 @@ def _feed(value, parts: list[str], known: dict[int, tuple[object, str]]) -> None
     if kind is str:
         parts.append(f"s{len(value)}:{value}")
         return
-    if value is None or kind in (int, float, bool, dt.date):
+    if value is None or kind in (int, float, bool, dt.date, Decimal):  # (Decimal: the 年度报告's amounts)
         parts.append(f"{kind.__name__}:{value}")
         return
     seen = known.get(id(value))

@@ -12,7 +12,7 @@ from dataclasses import replace
 from .model import Document, Link, NextChange, Site, SiteConfig, Validity, evolve
 from .problems import Problems, nearest
 
-RESERVED_TOP = {"gk", "jigou", "nian", "static", "search", "feed.xml", "sitemap.xml", "robots.txt", "404.html"}
+RESERVED_TOP = {"gk", "jigou", "nian", "static", "search", "feed.xml", "sitemap.xml", "robots.txt", "404.html", "gkzn", "ndbg", "ysqgk"}
 """First URL segments the generated pages use; a content folder of that name would collide."""
 
 _BRACKETS = str.maketrans({"［": "〔", "］": "〕", "[": "〔", "]": "〕", "【": "〔", "】": "〕", "﹝": "〔", "﹞": "〕",

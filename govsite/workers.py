@@ -33,7 +33,7 @@ from .model import Document, Site, SiteConfig, evolve
 from .pages import document_page
 from .problems import Problem, Problems
 from .render import Theme, make_environment, render_page, template_problem
-from .search.counts import ChunkCounts, count_chunk
+from .search.counts import ChunkCounts, OrganMentions, count_chunk
 from .search.shards import fragment, fragment_path
 from .validate import validate_document
 from .write import put
@@ -207,7 +207,7 @@ def render_chunk(jobs: list[DocumentJob]) -> RenderedChunk:
         rendered.append(result)
         if job.count:
             counted.append(document)
-    return RenderedChunk(rendered, count_chunk(counted))
+    return RenderedChunk(rendered, count_chunk(counted, OrganMentions(_state.site.config.issuers)))
 
 
 def _made(state: "RenderState", path: str, data: bytes, previous: bytes | None) -> tuple[str, bytes, bool]:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
+from govsite.search.counts import OrganMentions
 from govsite.model import Document, Site
 from govsite.search.analyzer import index_tokens
 
@@ -93,6 +94,11 @@ def build_search_index(site: Site) -> SearchIndex:
     # token → doc ids and impacts, in doc id order (the hot loop of indexing: kept to comprehensions)
     ids: dict[str, list[int]] = defaultdict(list)
     impacts_of: dict[str, list[int]] = defaultdict(list)
+    mentions = OrganMentions(site.config.issuers)  # organ mentions, impact 0 (as shards.py of 3e8137a)
+    for doc_id, document in enumerate(documents):
+        for token in mentions.tokens(document):
+            ids[token].append(doc_id)
+            impacts_of[token].append(0)
     for doc_id, per_field in enumerate(frequencies):
         impacts: dict[str, float] = {}
         for field, counts in per_field.items():

@@ -270,13 +270,21 @@ def test_netlify_keeps_the_build_cache_and_the_output_between_builds():
 def test_a_site_yaml_change_keeps_what_the_bodies_gave(tmp_path, monkeypatch):
     site = small_site(tmp_path)
     site.build()
-    (site.content / "site.yaml").write_text(MINIMAL_SITE_YAML.replace("测试县人民政府信息公开", "测试县政务公开"), encoding="utf-8")
+    (site.content / "site.yaml").write_text(MINIMAL_SITE_YAML.replace("测试县人民政府信息公开", "测试县政务公开"), encoding="utf-8")  # organs the same
     rendered = []
     original = workers.render_body
     monkeypatch.setattr(workers, "render_body", lambda document, *args: rendered.append(document.source) or original(document, *args))
     counted = []
     original_count = workers.count_chunk
-    monkeypatch.setattr(workers, "count_chunk", lambda documents: counted.extend(documents) or original_count(documents))
+    monkeypatch.setattr(workers, "count_chunk", lambda documents, *rest: counted.extend(documents) or original_count(documents, *rest))
     site.build()
     assert counted == [] and len(rendered) == 12, "pages rendered again, their bodies' tokens not counted again"
+    site.check()
+
+
+def test_a_new_organ_in_site_yaml_counts_every_body_again_for_its_name(tmp_path):
+    site = small_site(tmp_path)
+    site.write({"zcwj/doc-3.md": document(title="关于第3项工作的通知", date="2023-04-15", body="测试县审计局将开展审计。\n")})
+    site.check()
+    (site.content / "site.yaml").write_text(MINIMAL_SITE_YAML.replace('  - "测试县教育局"\n', '  - "测试县教育局"\n  - "测试县审计局"\n'), encoding="utf-8")
     site.check()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import socket
@@ -18,6 +19,9 @@ import pytest
 
 from conftest import REPO, TODAY, document, make_content, run_cli
 from govsite import __version__
+from govsite.build import STAGES, BuildOptions, build
+from govsite.cli import ProgressLine, progress_wanted
+from govsite.render import filesize
 
 
 def test_version_prints_the_package_version():
@@ -43,6 +47,25 @@ def test_build_with_default_paths_writes_build_and_prints_a_summary_and_the_next
     assert summary.group(1, 2) == ("1", "1")
     assert "下次内容自动变化：2027-01-01" in completed.stdout
     assert "Traceback" not in completed.stderr
+
+
+def test_build_in_ci_prints_one_summary_line_with_documents_pages_feeds_index_size_time_and_warnings(tmp_path, monkeypatch):
+    monkeypatch.setenv("CI", "true")
+    make_content(tmp_path, {"zcwj/a.md": document(title="甲"), "zcwj/b.md": document(title="乙", draft=True)})
+    completed = run_cli("build", "--today", TODAY.isoformat(), cwd=tmp_path, check=True)
+    assert completed.stderr == ""
+    lines = completed.stdout.splitlines()
+    assert len(lines) == 1, completed.stdout
+    summary = re.fullmatch(
+        r"构建完成：1 篇文件，1 篇草稿未发布；(\d+) 个页面，(\d+) 个订阅源，搜索索引 ([\d.]+) (字节|KB|MB)，0 条警告；用时 \d+\.\d 秒 → build/",
+        lines[0],
+    )
+    assert summary, lines[0]
+    pages = len(list((tmp_path / "build").rglob("*.html")))
+    assert int(summary[1]) == pages
+    assert int(summary[2]) == len(list((tmp_path / "build").rglob("*.xml"))) - 1, "every XML file but sitemap.xml is a feed"
+    index = sum(p.stat().st_size for p in (tmp_path / "build" / "search").rglob("*.json"))  # not the search page
+    assert summary[3] + " " + summary[4] == filesize(index)
 
 
 def test_build_says_when_nothing_will_change_by_itself(tmp_path):
@@ -142,7 +165,55 @@ def test_serve_serves_the_home_page_a_chinese_named_page_and_the_404_page(tmp_pa
         assert status == 200 and lxml.html.fromstring(page).xpath("string(//h1)") == "关于开展测试的通知"
         status, missing = fetch(base + "no/such/page/")
         assert status == 404
-        assert missing == (tmp_path / "build" / "404.html").read_bytes()
+        reload_script = re.compile(rb'<script src="/__govsite__/reload.js" data-version="1" defer></script>\n')
+        assert len(reload_script.findall(missing)) == 1, "the preview adds its reload script, nothing else"
+        assert reload_script.sub(b"", missing) == (tmp_path / "build" / "404.html").read_bytes()
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+
+# --- the progress line on a terminal ---
+
+
+def test_the_build_tells_each_stage_in_order(tmp_path):
+    stages = []
+    content = make_content(tmp_path, {"zcwj/a.md": document()})
+    build(BuildOptions(content=content, out=tmp_path / "build", today=TODAY, progress=stages.append))
+    assert stages == list(STAGES)
+
+
+def test_the_progress_line_shows_stage_and_time_in_place_and_is_erased_at_the_end():
+    stream = io.StringIO()
+    line = ProgressLine(stream, show_after=0)
+    line("read")
+    line("render")
+    line.close()
+    text = stream.getvalue()
+    assert "\r\x1b[K构建中 ■□□□□ 1/5 读取文件… " in text
+    assert "\r\x1b[K构建中 ■■■□□ 3/5 生成页面… " in text
+    assert text.endswith("\r\x1b[K"), "erased before the summary is printed"
+    assert "\n" not in text
+
+
+def test_a_build_quicker_than_a_moment_shows_no_progress_line():
+    stream = io.StringIO()
+    line = ProgressLine(stream, show_after=3600)
+    line("read")
+    line("write")
+    line.close()
+    assert stream.getvalue() == ""
+
+
+def test_progress_is_shown_on_a_terminal_but_not_in_ci_or_a_pipe(monkeypatch):
+    controller, terminal = os.openpty()
+    with os.fdopen(terminal, "w") as tty:
+        monkeypatch.delenv("CI", raising=False)
+        monkeypatch.setenv("TERM", "xterm")
+        assert progress_wanted(tty)
+        monkeypatch.setenv("CI", "true")
+        assert not progress_wanted(tty)
+    os.close(controller)
+    monkeypatch.delenv("CI")
+    assert not progress_wanted(io.StringIO())

@@ -31,18 +31,73 @@ def test_slugs_are_full_pinyin_so_a_new_sibling_never_changes_an_existing_url():
 
 
 def test_missing_footer_keys_are_warnings_naming_each_key(tmp_path):
-    text = MINIMAL_SITE_YAML.split("sponsor:")[0] + "issuers:" + MINIMAL_SITE_YAML.split("issuers:")[1]
+    text = MINIMAL_SITE_YAML.split("sponsor:")[0] + "office:" + MINIMAL_SITE_YAML.split("office:")[1]
     config, problems = load(tmp_path, text)
     assert config is not None and problems.errors == []
     named = {w.message.split("（")[0] for w in problems.warnings}
-    assert named == {"没有设置 sponsor", "没有设置 site_id_code", "没有设置 icp", "没有设置 police_record", "没有设置 office"}
+    assert named == {"没有设置 sponsor", "没有设置 site_id_code", "没有设置 icp", "没有设置 police_record"}
 
 
-def test_a_missing_office_key_is_a_warning_on_the_office_line(tmp_path):
-    config, problems = load(tmp_path, MINIMAL_SITE_YAML.replace('  fax: "0000-0000001"\n', ""))
+def test_without_an_office_block_the_guide_cannot_be_built_and_the_error_names_every_key(tmp_path):
+    text = MINIMAL_SITE_YAML.split("office:")[0] + "issuers:" + MINIMAL_SITE_YAML.split("issuers:")[1]
+    config, problems = load(tmp_path, text)
+    [error] = problems.errors
+    assert (error.line, error.message) == (
+        0,
+        "没有设置 office（政府信息公开工作机构）：《政府信息公开条例》第十二条要求政府信息公开指南载明它的名称、办公地址、办公时间、联系电话、传真号码和电子邮箱。",
+    )
+    assert "name、address、postcode、hours、phone、fax、email" in error.fix
+
+
+@pytest.mark.parametrize("key, what", [("name", "名称"), ("address", "地址"), ("hours", "办公时间"), ("phone", "电话"), ("fax", "传真"), ("email", "电子邮箱")])
+def test_an_office_key_the_guide_requires_is_an_error_naming_the_key(tmp_path, key, what):
+    line = next(line for line in MINIMAL_SITE_YAML.splitlines(keepends=True) if line.startswith(f"  {key}:"))
+    config, problems = load(tmp_path, MINIMAL_SITE_YAML.replace(line, ""))
+    assert problems.warnings == []
+    [error] = problems.errors
+    assert (error.line, error.message, error.fix) == (
+        9,
+        f"office 中没有 {key}（{what}）：《政府信息公开条例》第十二条要求政府信息公开指南载明这一项。",
+        f"在 office: 下加上 {key}: \"…\"。",
+    )
+
+
+def test_an_empty_office_value_is_an_error_on_its_own_line(tmp_path):
+    _, problems = load(tmp_path, MINIMAL_SITE_YAML.replace('fax: "0000-0000001"', 'fax: ""'))
+    assert [(e.line, e.message.split("：")[0]) for e in problems.errors] == [(15, "office 中没有 fax（传真）")]
+
+
+def test_a_missing_postcode_is_only_a_warning_on_the_office_line(tmp_path):
+    config, problems = load(tmp_path, MINIMAL_SITE_YAML.replace('  postcode: "000000"\n', ""))
     assert problems.errors == []
     [warning] = problems.warnings
-    assert (warning.line, warning.message) == (9, "office 中没有 fax（传真），页面中将不显示这一项。")
+    assert (warning.line, warning.message) == (9, "office 中没有 postcode（邮政编码），页面中将不显示这一项。")
+
+
+def test_the_guide_and_reports_blocks_are_read(tmp_path):
+    text = MINIMAL_SITE_YAML + 'guide:\n  supervisor: "测试县人民政府办公室"\n  court: "测试县人民法院"\nreports:\n  deadline: "01-31"\n  normative_category: "政策文件/部门文件"\n'
+    config, problems = load(tmp_path, text)
+    assert problems.items == []
+    assert (config.guide.supervisor, config.guide.court, config.guide.higher_organ) == ("测试县人民政府办公室", "测试县人民法院", "")
+    assert (config.reports.deadline, config.reports.normative_category) == ((1, 31), "政策文件/部门文件")
+
+
+@pytest.mark.parametrize(
+    "block, line, message",
+    [
+        ('reports:\n  deadline: "02-30"\n', 33, "reports 中的 deadline（02-30）不是“月-日”形式的日期。"),
+        ('reports:\n  normative_category: "规范性文件"\n', 33, "reports 中的 normative_category（规范性文件）不是 categories 中的栏目。"),
+        ('guide: "青山县"\n', 32, "guide 应该是政府信息公开指南的各项设置。"),
+    ],
+)
+def test_wrong_guide_and_reports_settings_are_errors_on_their_line(tmp_path, block, line, message):
+    _, problems = load(tmp_path, MINIMAL_SITE_YAML + block)
+    assert [(e.line, e.message) for e in problems.errors] == [(line, message)]
+
+
+def test_a_misspelt_guide_key_is_a_warning_with_the_nearest_key(tmp_path):
+    _, problems = load(tmp_path, MINIMAL_SITE_YAML + 'guide:\n  suprevisor: "测试县人民政府办公室"\n')
+    assert [(w.line, w.message) for w in problems.warnings] == [(33, "guide 中有未知的键“suprevisor”，将被忽略。是不是“supervisor”？")]
 
 
 def test_a_misspelt_key_is_a_warning_with_the_nearest_key(tmp_path):

@@ -143,10 +143,12 @@ def test_every_page_announces_the_site_feed_and_its_sections_feed(rich_site):
 # --- sitemap, robots, 404 -------------------------------------------------------------------------
 
 
-def test_the_sitemap_lists_every_html_page_but_the_404_with_absolute_urls(sample_site, corpus_site, rich_site):
+def test_the_sitemap_lists_every_html_page_but_the_404_and_noindex_pages_with_absolute_urls(sample_site, corpus_site, rich_site):
     for built in (sample_site, corpus_site, rich_site):
         base_url = built.result.site.config.base_url
-        pages = {base_url + quote(url_of(built.out, p)) for p in html_files(built.out)} - {base_url + "404.html"}
+        noindex = {p for p in html_files(built.out) if parse(p).xpath("//meta[@name='robots'][@content='noindex']")}
+        assert {url_of(built.out, p) for p in noindex} == {"ysqgk/tijiao/"}  # the Netlify success page only
+        pages = {base_url + quote(url_of(built.out, p)) for p in html_files(built.out) if p not in noindex} - {base_url + "404.html"}
         locs = sitemap_locs(built.out)
         assert len(locs) == len(set(locs))
         assert set(locs) == pages

@@ -16,7 +16,7 @@ from whoosh.query import Or
 import search_reference
 from conftest import FIXTURES, MINIMAL_SITE_YAML, build_content, document, make_content, site_with_text, snapshot
 from govsite.search.analyzer import index_tokens, query_tokens, query_words
-from govsite.search.shards import BLOCK_POSTINGS, FIELDS, IMPACT_SCALE, bucket_of, decode_postings, field_texts
+from govsite.search.shards import BLOCK_POSTINGS, FIELDS, IMPACT_SCALE, OrganMentions, bucket_of, decode_postings, field_texts
 from govsite.search.whoosh_index import Word, search, update_index, word_query
 
 VECTORS = json.loads((FIXTURES / "search" / "analyzer_vectors.json").read_text(encoding="utf-8"))["cases"]
@@ -187,16 +187,17 @@ def test_each_token_sits_once_in_its_bucket_and_every_token_of_every_document_is
             assert all(bucket_of(token, count) == number for token in tokens), number
             seen.extend(tokens)
         assert len(seen) == len(set(seen))
+        mentions = OrganMentions(built.result.site.config.issuers)
         expected = {
             token
             for doc in site_with_text(built).documents
             for field, text in field_texts(doc).items()
             for token in index_tokens(text, characters=field != "body")
-        }
+        } | {token for doc in site_with_text(built).documents for token in mentions.tokens(doc)}
         assert set(seen) == expected
 
 
-def assert_same_index_as_the_reference(built) -> None:
+def check_same_index_as_the_reference(built) -> None:
     """The search files are byte for byte those of the loop over dicts that numpy replaced."""
     reference = search_reference.build_search_index(site_with_text(built))
     written = {name: data for name, data in snapshot(built.out / "search").items() if name != "index.html"}  # the search page
@@ -205,12 +206,12 @@ def assert_same_index_as_the_reference(built) -> None:
 
 def test_the_index_is_byte_for_byte_that_of_the_reference_implementation(sample_site, corpus_site):
     for built in (sample_site, corpus_site):
-        assert_same_index_as_the_reference(built)
+        check_same_index_as_the_reference(built)
 
 
 def test_a_count_too_big_to_pack_gives_the_reference_index(tmp_path):
     files = {"zcwj/a.md": document(title="政府工作", body="政府" * 70_000 + "\n"), "zcwj/b.md": document(title="其他", body="政府工作。\n")}
-    assert_same_index_as_the_reference(build_content(make_content(tmp_path, files, MINIMAL_SITE_YAML), tmp_path / "build"))
+    check_same_index_as_the_reference(build_content(make_content(tmp_path, files, MINIMAL_SITE_YAML), tmp_path / "build"))
 
 
 @pytest.fixture(scope="module")
@@ -225,7 +226,7 @@ def blocked_site(tmp_path_factory):
 
 
 def test_a_site_with_blocks_built_in_worker_processes_gives_the_reference_index(blocked_site):
-    assert_same_index_as_the_reference(blocked_site)
+    check_same_index_as_the_reference(blocked_site)
 
 
 def test_a_common_token_is_cut_into_blocks_that_cover_its_documents_in_order(blocked_site):
@@ -236,6 +237,25 @@ def test_a_common_token_is_cut_into_blocks_that_cover_its_documents_in_order(blo
     postings = static.postings("通知")
     assert sorted(postings) == list(range(len(files)))
     assert isinstance(static.entry(str(BLOCK_POSTINGS + 7))[0], str), "a token of few documents stays whole in its bucket"
+
+
+def test_organ_mention_tokens_list_the_documents_that_name_the_organ_whole(build_site):
+    site_yaml = MINIMAL_SITE_YAML.replace('  - "测试县教育局"\n', '  - "测试县教育局"\n  - "测试县审计局"\n')
+    built = build_site(
+        {
+            "zcwj/bmwj/named.md": document(title="教育经费安排", issuer="测试县教育局", body="前文。" * 300 + "\n\n会同县 财 政 局开展核查。\n"),
+            "zcwj/bmwj/title.md": document(title="测试县财政局关于预算的通知", issuer="测试县教育局"),
+            "zcwj/bmwj/scattered.md": document(title="审计报告", issuer="测试县审计局", body="县财力保障，财政资金，县民政局。\n"),
+        },
+        site_yaml=site_yaml,
+    )
+    static = StaticIndex(built.out)
+    urls = lambda token: sorted(static.url(doc_id) for doc_id in static.postings(token))
+    assert urls("@县财政局") == urls("@财政局") == ["zcwj/bmwj/named/", "zcwj/bmwj/title/"]
+    assert urls("@测试县财政局") == ["zcwj/bmwj/title/"]
+    assert set(static.postings("@县财政局").values()) == {0}, "mentions order results; they add nothing to scores"
+    assert not static.postings("@县审计局"), "the issuer is the table's job: a mention is in the title or text"
+    assert not static.postings("@财政"), "endings shorter than three characters name no organ"
 
 
 def test_every_posting_lists_a_document_that_has_the_token(sample_site):

@@ -71,3 +71,9 @@ def query_words(query: str) -> list[list[str]]:
     """The query split at spaces into words, each as its tokens; words with no tokens dropped."""
     words = [query_tokens(part) for part in normalise(query).split()]
     return [tokens for tokens in words if tokens]
+
+
+def exact_key(text: str) -> str:
+    """The text's runs joined by U+0001 (search.js `exactKey`): the same words and characters, with
+    punctuation, brackets, spaces, width and case set aside, for "does it stand here whole" checks."""
+    return "\u0001".join(run for _, run in runs(text))

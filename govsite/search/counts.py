@@ -13,20 +13,25 @@ the chunks in order (`TokenCounts.add`)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from ..model import Document
-from .analyzer import normalise, runs
+from .analyzer import exact_key, normalise, runs
 
 FIELDS = ("title", "doc_number", "issuer", "keywords", "body")
 """The indexed fields, in the order their scores are added up (search/shards.py)."""
 BODY = FIELDS.index("body")
 """The field whose single CJK characters are indexed only where they stand alone (analyzer.index_tokens)."""
+
+MENTIONS = len(FIELDS)
+"""The field index under which a document's organ mentions (`OrganMentions`) are counted: a sixth
+field that search/shards.py weighs 0, so its tokens order results without adding to scores."""
 
 COUNT_BITS = 16
 FIELD_BITS = 3
@@ -225,8 +230,44 @@ class ChunkCounts:
         return rows >> _CHUNK_CODE_SHIFT, (rows >> (FIELD_BITS + COUNT_BITS)) & 0xFF, (rows >> COUNT_BITS) & ((1 << FIELD_BITS) - 1), counts
 
 
-def count_chunk(documents: list[Document]) -> ChunkCounts:
-    """Count the tokens of each document's fields (its `text` filled)."""
+MENTION = "@"
+"""Prefix of the tokens that say a document names an organ whole ("@县财政局"); the analyzer never
+makes a token with it."""
+
+
+class OrganMentions:
+    """Which endings of three or more characters of an organ's name (县财政局, 财政局 of 青山县财政局)
+    a document's title or text holds whole, as tokens `@<ending>`.
+
+    A query word naming an organ (search.js `organsNamed`) then ranks the documents that name it
+    above those where its bigrams only stand apart (县财力…财政…民政局), even when the name is deep
+    in the text: bigrams cannot tell the two apart, and the fragments hold only the text's start.
+    Their impacts are 0: the tokens order, they do not score."""
+
+    def __init__(self, issuers):
+        endings = {
+            key[-length:]
+            for key in (exact_key(issuer.name) for issuer in issuers)
+            for length in range(3, len(key) + 1)
+        }
+        self._longer: dict[str, list[str]] = defaultdict(list)
+        for ending in sorted(endings):
+            self._longer[ending[-3:]].append(ending)
+        shortest = sorted(self._longer)
+        self._pattern = re.compile("(?=(" + "|".join(map(re.escape, shortest)) + "))") if shortest else None
+
+    def tokens(self, document: Document) -> list[str]:
+        if self._pattern is None:
+            return []
+        text = exact_key(document.title) + "\u0002" + exact_key(document.text)
+        found = {match.group(1) for match in self._pattern.finditer(text)}
+        return [MENTION + ending for short in sorted(found) for ending in self._longer[short] if ending in text]
+
+
+
+def count_chunk(documents: list[Document], mentions: OrganMentions | None = None) -> ChunkCounts:
+    """Count the tokens of each document's fields (its `text` filled), and with `mentions`, the
+    organs each names whole (field MENTIONS)."""
     if len(documents) > CHUNK_DOCUMENTS:
         raise ValueError(f"a chunk counts at most {CHUNK_DOCUMENTS} documents")
     words: dict[str, int] = {}
@@ -234,8 +275,13 @@ def count_chunk(documents: list[Document]) -> ChunkCounts:
     overflow: dict[int, int] = {}
     size = 0
     for number, document in enumerate(documents):
-        for field, text in enumerate(field_texts(document).values()):
-            if field == BODY:
+        texts = list(field_texts(document).values())
+        if mentions is not None:
+            texts.append(mentions.tokens(document))
+        for field, text in enumerate(texts):
+            if field == MENTIONS:
+                counter, unique, counts = Counter(text), np.empty(0, np.int64), np.empty(0, np.int64)
+            elif field == BODY:
                 codes, found = _body_codes(text)
                 counter = Counter(found)
                 unique, counts = np.unique(codes, return_counts=True) if len(codes) else (codes, codes)

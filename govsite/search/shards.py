@@ -48,13 +48,15 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..model import Document, Site
 from ..write import PENDING, put
-from .counts import CHUNK_DOCUMENTS, COUNT_BITS, FIELD_BITS, FIELDS, TokenCounts, count_chunk, field_texts
+from .counts import CHUNK_DOCUMENTS, COUNT_BITS, FIELD_BITS, FIELDS, MENTION, OrganMentions, TokenCounts, count_chunk, field_texts
 
 __all__ = ["FIELDS", "field_texts", "build_search_index", "write_search_index"]
 
 WEIGHTS = {"title": 8.0, "doc_number": 6.0, "issuer": 4.0, "keywords": 3.0, "body": 1.0}
 """Field boosts: a title match counts most, then the 文号, the organ, the 主题词, the text."""
 B, K1 = 0.75, 1.2
+COUNTED = len(FIELDS) + 1
+"""The fields counted: the five scored ones, and the organ mentions (counts.MENTIONS), weighed 0."""
 VALIDITY_LABELS = ("有效", "失效", "废止", "尚未生效")
 BUCKET_BYTES = 3_000
 """About how many bytes of postings a bucket holds: a query fetches one bucket per token, so a
@@ -150,7 +152,7 @@ def build_search_index(site: Site) -> SearchIndex:
     counts = TokenCounts([document.source for document in documents])
     for first in range(0, len(documents), CHUNK_DOCUMENTS):
         part = documents[first : first + CHUNK_DOCUMENTS]
-        counts.add(list(range(first, first + len(part))), count_chunk(part))
+        counts.add(list(range(first, first + len(part))), count_chunk(part, OrganMentions(site.config.issuers)))
     sink = MemoryFiles()
     meta_path, _ = write_search_index(site, counts, sink)
     return SearchIndex(sink.files, meta_path)
@@ -261,7 +263,7 @@ class _Postings:
 
     def _statistics(self):
         """Per field: how many documents hold each token, each document's length; per token: postings."""
-        vocabulary, count, fields = len(self.tokens), self.count, len(FIELDS)
+        vocabulary, count, fields = len(self.tokens), self.count, COUNTED
         frequency = np.zeros(fields * vocabulary, np.int64)
         lengths = np.zeros(fields * count, np.float64)  # sums of whole numbers, exact below 2**53
         postings = np.zeros(vocabulary, np.int64)
@@ -286,8 +288,8 @@ class _Postings:
         `root`, the scorers write the block files there themselves (the staging folder)."""
         vocabulary, count = len(self.tokens), self.count
         frequency, lengths, postings = self._statistics()
-        norms = np.zeros(len(FIELDS) * count, np.float64)
-        for number in range(len(FIELDS)):
+        norms = np.zeros(COUNTED * count, np.float64)
+        for number in range(COUNTED):
             field_lengths = lengths[number * count : (number + 1) * count]
             total = int(field_lengths.sum())
             average = (total / count if count else 0) or 1
@@ -299,9 +301,9 @@ class _Postings:
             norms[number * count : (number + 1) * count] = K1 * ((1 - B) + B * whoosh / average)
         highest = int(frequency.max()) if len(frequency) else 0
         idf_of = np.array([0.0] + [math.log(count / (df + 1)) + 1 for df in range(1, highest + 1)], np.float64)
-        scale = np.array([WEIGHTS[field] * (K1 + 1) * IMPACT_SCALE for field in FIELDS], np.float64)
+        scale = np.array([WEIGHTS[field] * (K1 + 1) * IMPACT_SCALE for field in FIELDS] + [0.0], np.float64)  # mentions: 0
         # the score's first product, scale × idf, per (field, token): the same number the loop made
-        weights = (scale[:, None] * idf_of[frequency].reshape(len(FIELDS), vocabulary)).ravel()
+        weights = (scale[:, None] * idf_of[frequency].reshape(COUNTED, vocabulary)).ravel()
         del frequency
 
         # (a token only documents dated after today have is in the vocabulary, with no postings)
@@ -318,7 +320,7 @@ class _Postings:
                     self.rows[start:end],
                     first,
                     self.tokens[first:last],
-                    weights.reshape(len(FIELDS), vocabulary)[:, first:last].copy(),
+                    weights.reshape(COUNTED, vocabulary)[:, first:last].copy(),
                     norms,
                     {key: n for key, n in self.overflow.items() if first <= key[0] < last},
                     self.token_shift,
@@ -417,7 +419,7 @@ class SliceResult:
 def score_slice(job: SliceJob) -> SliceResult:
     """Score and encode the postings of a slice's tokens."""
     decode = _Decoder(job.token_shift, job.slot_bits, job.overflow, job.first_token)
-    count = len(job.norms) // len(FIELDS)
+    count = len(job.norms) // COUNTED
     vocabulary = len(job.tokens)
     result = SliceResult([], [])
     rows = job.rows
@@ -428,7 +430,7 @@ def score_slice(job: SliceJob) -> SliceResult:
     first = np.flatnonzero(np.concatenate(([True], pairs[1:] != pairs[:-1])))
     runs = np.diff(np.append(first, len(pairs)))
     total = scores[first]
-    for k in range(1, len(FIELDS)):  # add a posting's field scores in field order
+    for k in range(1, COUNTED):  # add a posting's field scores in field order
         more = runs > k
         if not more.any():
             break

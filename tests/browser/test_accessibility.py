@@ -29,7 +29,12 @@ def template_pages(site) -> dict[str, str]:
         "document with attachments": with_attachment,
         **{f"document {label}": url for label, url in by_label.items()},
         "search": "search/",
+        "依申请公开": "ysqgk/",
+        "依申请公开 submitted": "ysqgk/tijiao/",
         "404": "404.html",
+        "guide": "gkzn/",
+        "reports": "ndbg/",
+        "report": f"ndbg/{site.result.site.reports.reports[0].year}/",
     }
 
 
@@ -79,7 +84,8 @@ def test_pages_load_under_the_netlify_csp_with_no_console_errors(page, sample_si
     page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.on("requestfailed", lambda request: errors.append(f"request failed: {request.url}"))
     for url in template_pages(sample_site).values():
-        response = page.goto(sample_url + url)
+        # networkidle: leaving the search page while its index loads would abort those requests
+        response = page.goto(sample_url + url, wait_until="networkidle")
         assert "script-src 'self'" in response.headers["content-security-policy"]
         # the stylesheet really applied (a CSP block would leave the browser default serif)
         assert page.evaluate("getComputedStyle(document.body).lineHeight") != "normal"
@@ -96,3 +102,22 @@ def test_validity_labels_are_words_not_only_colour(page, sample_site, sample_url
         title_box = page.locator("h1").bounding_box()
         status_box = page.locator(".doc-status").bounding_box()
         assert 0 <= status_box["y"] - (title_box["y"] + title_box["height"]) < 40
+
+
+def test_report_tables_scroll_inside_a_focusable_region_at_360_pixels(browser, sample_site, sample_url):
+    context = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740})
+    page = context.new_page()
+    page.goto(sample_url + template_pages(sample_site)["report"])
+    assert page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth") <= 0
+    regions = page.locator(".report-table")
+    assert regions.count() == 6
+    wide = page.evaluate("[...document.querySelectorAll('.report-table')].map(r => r.scrollWidth > r.clientWidth)")
+    assert wide[4] and wide[5], "tables 三 and 四 should scroll sideways inside their region"
+    # a keyboard user reaches the region and scrolls it with the arrow keys
+    region = regions.nth(4)
+    region.focus()
+    assert page.evaluate("document.activeElement.getAttribute('aria-label')") == "收到和处理政府信息公开申请情况（可左右滚动）"
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.activeElement.scrollLeft > 0")
+    context.close()

@@ -368,7 +368,8 @@ def test_a_query_fetches_only_its_shards_and_the_fragments_of_the_page_shown(pag
     fragments = [p for p in fetched if p.startswith("/search/f/")]
     assert len([p for p in fetched if re.fullmatch(r"/search/meta\.\w+\.json", p)]) == 1
     assert len([p for p in fetched if re.fullmatch(r"/search/t\.\w+\.json", p)]) == 1
-    assert 1 <= len(shards) <= len(tokens) and len(set(shards)) == len(shards)
+    # a bucket per token at most, plus the one of "@县财政局" (who names the organ whole: shards.OrganMentions)
+    assert 1 <= len(shards) <= len(tokens) + 1 and len(set(shards)) == len(shards)
     assert len(fragments) == len(set(fragments)) == len(shown_links(page)) == 10
     fetched.clear()
     page.get_by_role("link", name="下一页").click()
@@ -486,13 +487,20 @@ def test_an_organ_query_ranks_the_organs_documents_above_scattered_characters(pa
                 title="关于县财力保障和财政资金使用情况的说明", issuer="测试县教育局", date="2024-11-01",
                 body="县民政局、县教育局按照县财力保障要求使用财政资金。\n", **others,
             ),
+            # names the organ once, deep in a long text: a low BM25F score, but about the organ
+            "gsgg/e.md": document(
+                title="县教育局2024年学校经费管理情况", issuer="测试县教育局", date="2024-06-01",
+                body="各学校经费管理总体规范，资金使用情况良好。\n\n" * 40 + "下一步，县教育局将会同县财政局开展专项检查。\n", **others,
+            ),
         },
         site_yaml=site_yaml,
     )
     page.goto(serve(built.out) + "search/")
-    assert len(ranked_urls(page, "县财政局")) == 4  # all four match, two only scattered
+    ranked = ranked_urls(page, "县财政局")
+    assert len(ranked) == 5  # all five match, two only scattered
     problems = organ_order_problems(page, built, "县财政局", "测试县财政局")
     assert not problems, problems
+    assert ranked.index("gsgg/e/") < min(ranked.index("gsgg/c/"), ranked.index("gsgg/d/")), ranked
 
 
 @pytest.mark.parametrize("query", ["政府采购 中标", "最低生活保障 标准", "乡村振兴 专项资金", "促进 发展"])

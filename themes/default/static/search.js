@@ -16,7 +16,7 @@
    when it matches at least one word (OR). Its score is the sum of the impacts (BM25F × meta.impactScale, from
    the shards) of the tokens of the words it matches. Relevance order: more matched words; issued
    by an organ the query names (a word of 3+ characters ending the organ's name: 县财政局, 财政局);
-   higher score; 有效 before 失效/废止/尚未生效; a later year; a later id (newer within a category). Then, inside the first ten only
+   naming that organ whole in the title or text (not only its bigrams apart); higher score; 有效 before 失效/废止/尚未生效; a later year; a later id (newer within a category). Then, inside the first ten only
    (see rerankHead): a document whose title or 文号 is the query first, then those in which more
    query words stand whole rather than as scattered bigrams. Date order: newer, higher score, lower id.
 
@@ -448,15 +448,35 @@
     return named;
   }
 
+  /** id → how many query words naming an organ the document holds whole in its title or text
+      (the "@" tokens of shards.py `OrganMentions`), for the results only: of a common name, only
+      the blocks that hold results are fetched. */
+  async function organMentions(index, texts, results) {
+    const names = index.meta.facets.issuer.map(exactKey);
+    const keys = [...new Set(texts.map(exactKey))].filter((key) => Array.from(key).length >= 3 && names.some((name) => name.endsWith(key)));
+    const counts = new Map();
+    if (!keys.length || !results.length) return counts;
+    const ids = results.map((hit) => hit.id).sort((a, b) => a - b);
+    for (const key of keys) {
+      const entry = await postingsOf(index, "@" + key);
+      if (!entry) continue;
+      const list = entry.blocks ? await blockList(index, entry.blocks, ids) : entry;
+      for (const id of list.ids) counts.set(id, (counts.get(id) || 0) + 1);
+    }
+    return counts;
+  }
+
   /** Relevance ties go to the newer document: a later year, then a later id (ids follow category,
       then date). Date order needs the dates, fetched the first time a reader asks for it. */
-  async function sortResults(index, results, sort, organs) {
+  async function sortResults(index, results, sort, organs, mentions) {
     const { table } = index;
     const demoted = (id) => (table.validity[id] === 0 ? 0 : 1); // 0 is 有效
     const organ = (id) => organs.get(table.issuer[id]) || 0;
+    const mention = (id) => mentions.get(id) || 0;
     const byRelevance = (a, b) =>
       b.matchedWords - a.matchedWords ||
       organ(b.id) - organ(a.id) ||
+      mention(b.id) - mention(a.id) ||
       b.score - a.score ||
       demoted(a.id) - demoted(b.id) ||
       table.year[b.id] - table.year[a.id] ||
@@ -496,7 +516,8 @@
     const words = queryWords(query);
     const hits = await matchDocuments(index, words);
     const { results, facets } = filterAndCount(index, hits, options);
-    await sortResults(index, results, options.sort, organsNamed(index, wordTexts(query)));
+    const texts = wordTexts(query);
+    await sortResults(index, results, options.sort, organsNamed(index, texts), await organMentions(index, texts, results));
     const pageSize = Math.max(1, Math.floor(Number(options.pageSize) || 10));
     const pages = Math.ceil(results.length / pageSize);
     const page = Math.min(Math.max(1, Math.floor(Number(options.page) || 1)), Math.max(1, pages));
