@@ -8,7 +8,8 @@ holding one SQLite database and the search token counts:
   body (`Products`): the files it links to, its excerpt, its problems, the links to other
   documents it has and what each pointed at. A file whose size and time (or, after a fresh
   checkout, whose bytes) are the same is neither parsed nor validated again; its body is
-  rendered again only when its page must be, or a document it links to came, went or moved.
+  rendered again only when its page must be, or a document it links to came, went or moved,
+  or the site's organs changed (their names are searched for in it).
 - `outputs`: the manifest of the output folder: each file's digest and the key it was made from
   (a page's key is a digest of its template's inputs, `pages.Page.context`). A page whose key
   is the same is not rendered; a file whose bytes are the same is not written (write.py).

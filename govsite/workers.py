@@ -1,5 +1,6 @@
 """The per-document work of a build on every core: reading and checking each file, then rendering
-its body, counting its search tokens, and rendering and writing its page.
+its body, counting its search tokens, and rendering and writing its page and search fragment;
+then scoring the search index a slice at a time (search/shards.py `score_slice`).
 
 Processes start with `forkserver` where the platform has it, else `spawn`; never `fork`. A
 forked worker is a copy of the parent at that moment, threads' locks included: `govsite serve`
@@ -9,10 +10,12 @@ server is a fresh process that imports govsite once (`set_forkserver_preload`), 
 starts in milliseconds, holding nothing of the parent's memory; `spawn` (macOS, Windows) starts
 each worker from scratch.
 
-Work goes out in chunks of documents in site order and `imap` hands the results back in that
-order, so whatever the number of processes the parent merges the same results in the same
-order: the output is byte for byte what one process makes (tests/test_workers.py). A site
-smaller than `POOL_THRESHOLD` documents does all of it in the build's own process."""
+Work goes out in chunks of documents in site order and the results come back in that order
+(`Results`), so whatever the number of processes the parent merges the same results in the same
+order: the output is byte for byte what one process makes (tests/test_workers.py). Workers write
+their files into the staging folder themselves (write.py `put`) and send back only what the
+parent must know: problems, the excerpt, digests, token counts packed 8 bytes each. A build with
+fewer than `POOL_THRESHOLD` documents to read or render does it all in its own process."""
 
 from __future__ import annotations
 

@@ -17,7 +17,12 @@ error in the content or a template leaves the output folder exactly as it was.
   renamed over the old one (`os.replace`: a reader sees the old file or the new one, never part of
   one), files the new site no longer has are deleted, and the marker is rewritten with the new
   build's id. If the process dies in between, the marker still says "updating": the next build
-  does not trust the folder and makes the whole site again (the first way).
+  does not trust the folder and makes the whole site again (the first way). A reader of the
+  folder during those moments (a preview server) may see some files new and some old, never a
+  half-written file; a host serving from a deployment (Netlify) never sees the folder then.
+
+A build's id is a digest of every file's path and bytes: two builds of the same site leave the
+same marker, so the output folder stays byte for byte the same.
 
 A one-document edit at 20,000 documents rewrites a few hundred files instead of 56,000."""
 
