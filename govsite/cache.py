@@ -58,8 +58,10 @@ def code_key() -> str:
     return digest.hexdigest()
 
 
-def default_folder(content: Path) -> Path:
-    return content.resolve().parent / ".govsite-cache" / "build"
+def default_folder(content: Path, purpose: str = "build") -> Path:
+    """`.govsite-cache/build/` beside the content folder; `govsite serve` keeps its own
+    (`purpose` "serve"), since a cache remembers the one output folder it last filled."""
+    return content.resolve().parent / ".govsite-cache" / purpose
 
 
 # --- documents as JSON -------------------------------------------------------------------------

@@ -223,7 +223,8 @@ def serve_command(ctx: click.Context, content: Path, out: Path, today: dt.date |
     """
     from . import serve  # watchdog is loaded only for this command
 
-    options = BuildOptions(content=_content_folder(content), out=out, today=today or today_in_china())
+    content = _content_folder(content)
+    options = BuildOptions(content=content, out=out, today=today or today_in_china(), cache=default_cache_folder(content, "serve"))
     try:
         check_output_folder(out, content)
     except UnsafeOutput as exc:

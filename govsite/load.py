@@ -391,6 +391,11 @@ def source_file(content: Path, path: Path, problems: Problems, data: bytes | Non
     return read_source(path, rel, shown_content_path(content, path), problems, data)
 
 
+CHANGED_DURING_BUILD = "文件在构建过程中被修改了。"
+"""The build read the file twice and found other bytes the second time (`govsite serve` builds again
+instead of showing it)."""
+
+
 def read_body(path: Path, shown: str, digest: bytes, problems: Problems) -> str | None:
     """The body of a document read before, whose bytes had the sha256 `digest`; None (with a
     problem) when the file has changed since."""
@@ -398,7 +403,7 @@ def read_body(path: Path, shown: str, digest: bytes, problems: Problems) -> str 
     if data is None:
         return None
     if hashlib.sha256(data).digest() != digest:
-        problems.error(shown, 0, "文件在构建过程中被修改了。", "保存完所有文件后重新构建。")
+        problems.error(shown, 0, CHANGED_DURING_BUILD, "保存完所有文件后重新构建。")
         return None
     text = decode(data, shown, problems)
     parts = split_front_matter(text, shown, problems) if text is not None else None

@@ -3,7 +3,9 @@ reload open pages; a failed build is shown in the page while the last good site 
 
 Nothing here changes what a build writes: the reload script is added to HTML as it is sent, so
 `build/` is byte for byte what `govsite build` makes. `Preview.rebuild()` is the one place the
-preview builds (the spot for an incremental build)."""
+preview builds, with its own build cache (`.govsite-cache/serve/`), so only what changed is made
+again. Before it, the edited documents' own pages are made at once (quick_pages.py) and served from
+memory until the build has written them: the page a webmaster looks at is new in milliseconds."""
 
 from __future__ import annotations
 
@@ -28,9 +30,10 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 
 from .build import BuildOptions, build
-from .load import shown_path
+from .load import CHANGED_DURING_BUILD, shown_path
 from .model import BuildResult
 from .problems import BuildFailed, Problem
+from .quick_pages import QuickPage, QuickPages
 from .render import CHECKOUT_THEME, default_theme
 from .write import UnsafeOutput
 
@@ -92,6 +95,13 @@ class Status:
     building: bool = False
     pending: bool = False
     """Files changed and a build will follow (after the debounce, or after the running build)."""
+    quick: tuple[str, ...] = ()
+    """The addresses (/a/b/) of the last pages made quickly (`Preview.quick_pages`): served already
+    as the next build will write them."""
+    quick_serial: int = 0
+    """How many times pages were made quickly: each time is news for open pages."""
+    stale: tuple[str, ...] = ()
+    """After a build: the quick pages it made differently, to be loaded again."""
 
     def as_json(self) -> dict:
         shown = self.problems[:MAX_SHOWN]
@@ -105,6 +115,8 @@ class Status:
             "changed": list(self.changed),
             "building": self.building,
             "pending": self.pending,
+            "quick": list(self.quick),
+            "stale": list(self.stale),
         }
 
 
@@ -124,6 +136,13 @@ class Preview:
         self._last_event = 0.0
         self._roots: tuple[Path, ...] = ()
         self._theme: Path | None = None
+        self._quick: QuickPages | None = None
+        self.overlay: dict[str, QuickPage] = {}
+        """Output path → a quick page, served instead of the file until a build has read its bytes."""
+        self._shown: dict[str, QuickPage] = {}
+        """Quick pages shown and not yet compared with what a successful build that read their
+        bytes made (then the address is `Status.stale` when they differ)."""
+        self._quick_pending: dict[Path, str] = {}
 
     # --- building ---
 
@@ -133,6 +152,7 @@ class Preview:
         full build ignores it."""
         with self.condition:
             self.status = replace(self.status, building=True)
+        started = time.time_ns()
         progress = self.report.started()
         try:
             outcome: BuildResult | BuildFailed = build(replace(self.options, progress=progress))
@@ -144,34 +164,93 @@ class Preview:
             traceback.print_exc()
             fix = "请把终端中显示的错误信息报告给 govsite 的维护人员；改动文件后会再试一次。"
             outcome = BuildFailed([Problem("govsite", 0, f"构建时发生意外错误：{type(exc).__name__}: {exc}", fix)], [])
+        if self._superseded(outcome):
+            click.echo("文件在构建过程中又被修改，重新构建……")
+            with self.condition:
+                self.status = replace(self.status, building=False)
+                self.condition.notify_all()
+                return self.status
         self.report.finished(outcome, first=self.status.builds == 0)
+        ok = isinstance(outcome, BuildResult)
         with self.condition:
-            ok = isinstance(outcome, BuildResult)
+            shown = dict(self._shown)
+        seen = {path: page for path, page in shown.items() if page.seen_by(started)}
+        stale = tuple(address(path) for path, page in seen.items() if _read(self.out / path) != page.data) if ok else ()
+        with self.condition:
             if ok:
                 self._theme = outcome.site.config.theme
+                self._shown = {path: page for path, page in self._shown.items() if seen.get(path) is not page}
+            self.overlay = {path: page for path, page in self.overlay.items() if seen.get(path) is not page}
             self.status = Status(
                 version=self.status.version + ok,
                 builds=self.status.builds + 1,
                 problems=() if ok else tuple(outcome.errors),
                 changed=tuple(shown_path(path) for path in changed),
                 pending=bool(self._pending),
+                quick=self.status.quick,
+                quick_serial=self.status.quick_serial,
+                stale=stale,
             )
             self.condition.notify_all()
-            return self.status
+            status = self.status
+        if ok:
+            self._quick = QuickPages.after(outcome, self.options.content)
+            try:
+                self._quick.prepare()
+            except Exception:  # a quick page is a bonus: the builds go on without it
+                traceback.print_exc()
+                self._quick = None
+        return status
+
+    def _superseded(self, outcome: BuildResult | BuildFailed) -> bool:
+        """A build failed only because files were saved again while it ran: the build after it
+        (for those saves) is the answer, not an error to show."""
+        with self.condition:
+            pending = bool(self._pending)
+        return pending and isinstance(outcome, BuildFailed) and all(p.message == CHANGED_DURING_BUILD for p in outcome.errors)
+
+    def quick_pages(self, changed: dict[Path, str]) -> None:
+        """Serve the changed documents' own pages at once, made from the saved files and the last
+        good site (quick_pages.py), and tell open pages; a build follows for the same changes."""
+        quick = self._quick
+        try:
+            pages = quick.pages(changed) if quick is not None else {}
+        except Exception:  # never in the way of the build
+            traceback.print_exc()
+            return
+        if not pages:
+            return
+        with self.condition:
+            self.overlay = {**self.overlay, **pages}
+            self._shown.update(pages)
+            self.status = replace(self.status, quick=tuple(address(path) for path in pages), quick_serial=self.status.quick_serial + 1)
+            self.condition.notify_all()
+
+    def _settled(self, pending: str) -> dict[Path, str] | None:
+        """The changes in `self.<pending>` once there are some and no file event came for DEBOUNCE
+        (taken: the attribute is emptied); None when the preview stops."""
+        with self.condition:
+            self.condition.wait_for(lambda: getattr(self, pending) or self.stopped)
+            while not self.stopped:
+                quiet = self._last_event + DEBOUNCE - time.monotonic()
+                if quiet <= 0:
+                    break
+                self.condition.wait(quiet)
+            if self.stopped:
+                return None
+            changed = getattr(self, pending)
+            setattr(self, pending, {})
+            return changed
+
+    def run_quick(self) -> None:
+        """The quick thread: the edited documents' own pages, while a build for earlier changes may
+        still be running (a webmaster saves again, looks again)."""
+        while (changed := self._settled("_quick_pending")) is not None:
+            self.quick_pages(changed)
 
     def run_builds(self) -> None:
         """The builder thread: waits for changes, lets them settle for DEBOUNCE, rebuilds."""
-        while True:
-            with self.condition:
-                self.condition.wait_for(lambda: self._pending or self.stopped)
-                while not self.stopped:
-                    quiet = self._last_event + DEBOUNCE - time.monotonic()
-                    if quiet <= 0:
-                        break
-                    self.condition.wait(quiet)
-                if self.stopped:
-                    return
-                changed, self._pending = self._pending, {}
+        while (changed := self._settled("_pending")) is not None:
             click.echo(f"{dt.datetime.now():%H:%M:%S} {describe_changes(changed)}，重新构建……")
             self.rebuild(changed)
             self.watch_theme()
@@ -179,7 +258,7 @@ class Preview:
     def notice(self, kind: str, paths: list[str]) -> None:
         with self.condition:
             for path in paths:
-                self._pending[Path(path)] = kind
+                self._pending[Path(path)] = self._quick_pending[Path(path)] = kind
             self._last_event = time.monotonic()
             self.status = replace(self.status, pending=True)
             self.condition.notify_all()
@@ -189,6 +268,14 @@ class Preview:
         with self.condition:
             self.condition.wait_for(lambda: self.status.builds != seen or self.stopped, timeout)
             return None if self.stopped or self.status.builds == seen else self.status
+
+    def wait_for_news(self, seen: tuple[int, int], timeout: float) -> Status | None:
+        """The status once a build has finished or quick pages are served since `seen` (builds,
+        quick_serial); None on timeout or stop."""
+        news = lambda: (self.status.builds, self.status.quick_serial) != seen
+        with self.condition:
+            self.condition.wait_for(lambda: news() or self.stopped, timeout)
+            return None if self.stopped or not news() else self.status
 
     # --- watching ---
 
@@ -254,6 +341,18 @@ class _SourceEvents(FileSystemEventHandler):
         relevant = [path for path in paths if self.preview.is_source(Path(path))]
         if relevant:
             self.preview.notice(event.event_type, relevant)
+
+
+def address(path: str) -> str:
+    """The address an output file is served at: `a/b/index.html` → `/a/b/`."""
+    return "/" + (path[: -len("index.html")] if path == "index.html" or path.endswith("/index.html") else path)
+
+
+def _read(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
 
 
 def describe_changes(changed: dict[Path, str]) -> str:
@@ -348,10 +447,24 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
             self._send(503, "text/html; charset=utf-8", error_page(status), head)
             return
         page = self._html_file(path)
+        quick = self._quick_page(page)
+        if quick is not None:  # served as the build under way will write it
+            self._send(200, "text/html; charset=utf-8", with_reload_script(quick, status.version + 1), head)
+            return
         if page is None:
             super().do_HEAD() if head else super().do_GET()
             return
         self._send(200, "text/html; charset=utf-8", with_reload_script(page.read_bytes(), status.version), head)
+
+    def _quick_page(self, page: Path | None) -> bytes | None:
+        overlay = self.preview.overlay
+        if not overlay or page is None:
+            return None
+        try:
+            quick = overlay.get(page.relative_to(self.preview.out).as_posix())
+        except ValueError:
+            return None
+        return quick.data if quick is not None else None
 
     def _html_file(self, path: str) -> Path | None:
         found = Path(self.translate_path(path))
@@ -374,29 +487,36 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
             self.send_error(404)
 
     def _events(self) -> None:
-        """Server-sent events: the current status at once, then one event per build.
-        `reload` after a successful build, `problems` after a failed one."""
+        """Server-sent events: the current status at once, then one event per build (`reload`
+        after a successful build, `problems` after a failed one) and `quick` each time edited
+        documents' pages were made quickly."""
         self.send_response(200)
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         status = self.preview.status
+        builds, quick = None, status.quick_serial  # on connecting: the last build's outcome, not older quick pages
         try:
             self.wfile.write(b"retry: 1000\n\n")
             while True:
-                if status is not None:
-                    kind = "reload" if not status.problems else "problems"
-                    data = json.dumps(status.as_json(), ensure_ascii=False)
-                    self.wfile.write(f"event: {kind}\ndata: {data}\n\n".encode())
-                    seen = status.builds
-                else:
+                if status is None:
                     self.wfile.write(b": keep-alive\n\n")
+                else:
+                    if status.quick_serial != quick:
+                        self._event("quick", status)
+                    if status.builds != builds:
+                        self._event("reload" if not status.problems else "problems", status)
+                    builds, quick = status.builds, status.quick_serial
                 self.wfile.flush()
-                status = self.preview.wait_for_build(seen, KEEPALIVE)
+                status = self.preview.wait_for_news((builds, quick), KEEPALIVE)
                 if status is None and self.preview.stopped:
                     return
         except (BrokenPipeError, ConnectionResetError, TimeoutError):
             return
+
+    def _event(self, kind: str, status: Status) -> None:
+        data = json.dumps(status.as_json(), ensure_ascii=False)
+        self.wfile.write(f"event: {kind}\ndata: {data}\n\n".encode())
 
     def _send(self, code: int, kind: str, body: bytes, head: bool) -> None:
         self.send_response(code)
@@ -406,6 +526,12 @@ class PreviewHandler(http.server.SimpleHTTPRequestHandler):
         self.end_headers()
         if not head:
             self.wfile.write(body)
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the browser left (a reload, a closed tab) before the answer was sent
 
     def end_headers(self) -> None:
         for name, value in self.headers_for_all.items():
@@ -475,6 +601,7 @@ def start(options: BuildOptions, report: Report, host: str = "127.0.0.1", port: 
     threads = [
         threading.Thread(target=server.serve_forever, args=(0.1,), name="govsite-http", daemon=True),
         threading.Thread(target=preview.run_builds, name="govsite-builds", daemon=True),
+        threading.Thread(target=preview.run_quick, name="govsite-quick", daemon=True),
     ]
     for thread in threads:
         thread.start()

@@ -4,7 +4,9 @@ on a free port; the tests change files on disk and poll what the server answers.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -15,6 +17,7 @@ from urllib.parse import quote
 from conftest import TODAY
 from govsite import serve
 from govsite.build import BuildOptions
+from govsite.cache import default_folder as default_cache_folder
 from govsite.cli import TerminalReport
 
 WAIT = 20.0
@@ -81,6 +84,26 @@ class LivePreview:
 
 
 def start_preview(content: Path, out: Path, report=None) -> LivePreview:
-    options = BuildOptions(content=content, out=out, today=TODAY)
+    """As `govsite serve` starts it: with its own build cache beside the content folder."""
+    options = BuildOptions(content=content, out=out, today=TODAY, cache=default_cache_folder(content, "serve"))
     running = serve.start(options, report or TerminalReport(out, serving=True), "127.0.0.1", 0, fixed=True)
     return LivePreview(content, out, running)
+
+
+@contextlib.contextmanager
+def held_builds():
+    """Builds, once begun, wait until the test calls `release()` (quick pages do not): what a
+    browser sees while a long build runs."""
+    gate = threading.Event()
+    real_build = serve.build
+
+    def held_build(options):
+        gate.wait(WAIT)
+        return real_build(options)
+
+    serve.build = held_build
+    try:
+        yield gate.set
+    finally:
+        gate.set()
+        serve.build = real_build

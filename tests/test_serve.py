@@ -21,7 +21,7 @@ import pytest
 from conftest import MINIMAL_SITE_YAML, REPO, TODAY, build_content, document, make_content, snapshot, write_files
 from govsite import serve
 from govsite.cli import TerminalReport
-from serve_helpers import WAIT, LivePreview, fetch, start_preview, wait_until
+from serve_helpers import WAIT, LivePreview, fetch, held_builds, start_preview, wait_until
 
 RELOAD_TAG = re.compile(rb'<script src="/__govsite__/reload\.js" data-version="\d+"( data-builds="\d+")? defer></script>\n')
 
@@ -230,9 +230,55 @@ def test_the_event_stream_sends_the_status_then_reload_after_an_edit(preview):
     try:
         name, data = stream.next()
         assert name == "reload" and data["version"] == 1 and data["builds"] == 1
-        preview.write("zcwj/a.md", document(title="关于甲事项的新通知"))
-        name, data = stream.next()
-        assert name == "reload" and data["version"] == 2 and data["ok"]
+        with held_builds() as release:
+            preview.write("zcwj/a.md", document(title="关于甲事项的新通知"))
+            name, data = stream.next()  # the edited page first, made beside the build (quick_pages.py)
+            assert name == "quick" and data["quick"] == ["/zcwj/a/"] and data["version"] == 1
+            release()
+            name, data = stream.next()
+        assert name == "reload" and data["version"] == 2 and data["ok"] and data["stale"] == []
+    finally:
+        stream.close()
+
+
+def test_a_quick_page_is_served_while_the_build_runs_as_the_build_then_writes_it(preview):
+    with held_builds() as release:
+        preview.write("zcwj/a.md", document(title="关于甲事项的新通知", date="2024-05-01"))
+        status, body = wait_until(lambda: (got := preview.get("zcwj/a/")) and h1(got[1]) == "关于甲事项的新通知" and got, "the quick page")
+        assert b'data-version="2"' in body, "served as the coming version: no second reload"
+        assert preview.status()["builds"] == 1 and "关于甲事项的新通知" not in list_titles(preview), "the lists wait for the build"
+        release()
+        status = preview.settled_after(1)
+    assert status["version"] == 2 and status["stale"] == []
+    assert RELOAD_TAG.sub(b"", preview.get("zcwj/a/")[1]) == RELOAD_TAG.sub(b"", body)
+    assert "关于甲事项的新通知" in list_titles(preview)
+
+
+def test_a_page_saved_again_during_a_build_is_served_quick_until_a_build_reads_it(preview):
+    with held_builds() as release:
+        preview.write("zcwj/a.md", document(title="甲：第一次保存", date="2024-05-01"))
+        wait_until(lambda: h1(preview.get("zcwj/a/")[1]) == "甲：第一次保存", "the first quick page")
+        wait_until(lambda: preview.status()["building"], "the build of the first save")
+        preview.write("zcwj/a.md", document(title="甲：第二次保存", date="2024-05-01"))
+        wait_until(lambda: h1(preview.get("zcwj/a/")[1]) == "甲：第二次保存", "the second quick page")
+        release()
+        preview.settled_after(1)
+    assert h1(preview.get("zcwj/a/")[1]) == "甲：第二次保存", "never back to the first save"
+    assert preview.status()["stale"] == []
+
+
+def test_a_quick_page_the_build_makes_otherwise_is_named_stale_so_open_pages_reload(preview):
+    """A title that another document of the column has too gets its 文号 from the full build."""
+    stream = EventStream(preview)
+    try:
+        stream.next()
+        with held_builds() as release:
+            preview.write("zcwj/a.md", document(title="关于乙事项的通知", date="2024-05-01", doc_number="测政发〔2024〕9号"))
+            assert stream.next()[0] == "quick"
+            release()
+            name, data = stream.next()
+        assert name == "reload" and data["stale"] == ["/zcwj/a/"]
+        assert h1(preview.get("zcwj/a/")[1]) == "关于乙事项的通知"
     finally:
         stream.close()
 

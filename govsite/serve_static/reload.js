@@ -18,10 +18,19 @@
   stylesheet.href = "/__govsite__/overlay.css";
   document.head.append(stylesheet);
 
+  /** This page's address as the preview names pages: /a/b/ (the server sends them decoded). */
+  const here = decodeURIComponent(location.pathname);
+
   const events = new EventSource("/__govsite__/events");
+  // The edited documents' own pages, made before the build (served as it will write them).
+  events.addEventListener("quick", (event) => {
+    const status = JSON.parse(event.data);
+    if (status.quick.includes(here) && String(status.version + 1) !== version) location.reload();
+  });
   events.addEventListener("reload", (event) => {
     const status = JSON.parse(event.data);
-    if (String(status.version) !== version || errorPageBuilds !== undefined) {
+    // (a quick page is one version ahead of the site until its build ends: not older, not reloaded)
+    if (status.version > Number(version) || status.stale.includes(here) || errorPageBuilds !== undefined) {
       location.reload();
     } else {
       hide();

@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from conftest import REPO, document, make_content
-from serve_helpers import start_preview
+from serve_helpers import held_builds, start_preview
 
 WCAG = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}, "resultTypes": ["violations"]}
 WAIT_MS = 20_000
@@ -120,3 +120,33 @@ def test_when_the_first_build_fails_the_error_page_is_accessible_and_becomes_the
         assert console_errors == []
     finally:
         preview.stop()
+
+
+def test_the_edited_page_shows_the_edit_before_the_build_ends_and_reloads_once(browser, live):
+    """The build is held after the quick page (quick_pages.py): the open document page shows the
+    edit already; a list page waits for the build; the build's end reloads the list page only."""
+    document_page, list_page = browser.new_page(), browser.new_page()
+    errors = []
+    for opened in (document_page, list_page):
+        opened.on("pageerror", lambda error: errors.append(str(error)))
+    try:
+        open_and_connect(document_page, live.url + "zcwj/a/")
+        open_and_connect(list_page, live.url + "gk/zcwj/xzfwj/")
+        list_page.evaluate("window.notReloaded = true")
+        with held_builds() as release:
+            live.write("zcwj/a.md", document(title="关于甲事项的补充通知"))
+            expect(document_page.locator("h1")).to_have_text("关于甲事项的补充通知", timeout=WAIT_MS)
+            document_page.wait_for_load_state()
+            document_page.evaluate("window.notReloaded = true")
+            document_page.wait_for_timeout(300)
+            assert document_page.evaluate("window.notReloaded === true"), "one reload, not a loop"
+            assert list_page.evaluate("window.notReloaded === true"), "not before the build"
+            release()
+            expect(list_page.locator("main")).to_contain_text("关于甲事项的补充通知", timeout=WAIT_MS)
+        live.settled_after(1)
+        document_page.wait_for_timeout(500)
+        assert document_page.evaluate("window.notReloaded === true"), "the quick page was the built one: no second reload"
+    finally:
+        document_page.close()
+        list_page.close()
+    assert errors == []
