@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import xml.etree.ElementTree as ET
+from dataclasses import dataclass
 from email.utils import format_datetime
 from urllib.parse import quote
 
@@ -24,6 +26,27 @@ def absolute(site: Site, url: str) -> str:
 def rfc822(day: dt.date) -> str:
     """A date as RSS wants it, midnight in China Standard Time: `Wed, 01 May 2024 00:00:00 +0800`."""
     return format_datetime(dt.datetime(day.year, day.month, day.day, tzinfo=CHINA))
+
+
+@dataclass(frozen=True)
+class Feed:
+    """One feed to write: where, its channel's texts, and its documents (newest first)."""
+
+    path: str
+    title: str
+    description: str
+    link_url: str
+    documents: tuple[Document, ...]
+
+    def key(self, site: Site) -> bytes:
+        """A digest of everything `rss` reads: a build cache keeps the file while it is the same."""
+        config = site.config
+        items = [
+            (d.url, d.title, d.validity.label if d.validity else None, d.date, d.category, d.issuer, d.doc_number, d.summary or d.excerpt[:200])
+            for d in self.documents[:FEED_ITEMS]
+        ]
+        text = repr((self.path, self.title, self.description, self.link_url, config.base_url, config.language, config.office.email, config.domain, items))
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).digest()
 
 
 def rss(site: Site, path: str, title: str, description: str, link_url: str, documents: tuple[Document, ...]) -> OutputFile:
@@ -73,20 +96,25 @@ def _description(document: Document) -> str:
     return "　".join(parts) + ("\n" + summary if summary else "")
 
 
-def feed_files(site: Site) -> list[OutputFile]:
+def feeds(site: Site) -> list[Feed]:
+    """The site's feed, one per top-level category, one per issuer with documents."""
     config = site.config
-    files = [rss(site, "feed.xml", config.title, f"{config.title}最新发布的政府信息", "", site.documents)]
+    found = [Feed("feed.xml", config.title, f"{config.title}最新发布的政府信息", "", site.documents)]
     for root in config.categories:
-        files.append(
-            rss(site, f"{root.url}feed.xml", f"{root.name} - {config.title}", f"{config.title}“{root.name}”栏目最新发布的信息", root.url, site.by_category[root.key])
-        )
+        found.append(Feed(f"{root.url}feed.xml", f"{root.name} - {config.title}", f"{config.title}“{root.name}”栏目最新发布的信息", root.url, site.by_category[root.key]))
     for issuer in config.issuers:
         documents = site.by_issuer[issuer.name]
         if documents:
-            files.append(
-                rss(site, f"{issuer.url}feed.xml", f"{issuer.name} - {config.title}", f"{issuer.name}最新发布的信息", issuer.url, documents)
-            )
-    return files
+            found.append(Feed(f"{issuer.url}feed.xml", f"{issuer.name} - {config.title}", f"{issuer.name}最新发布的信息", issuer.url, documents))
+    return found
+
+
+def feed_file(site: Site, feed: Feed) -> OutputFile:
+    return rss(site, feed.path, feed.title, feed.description, feed.link_url, feed.documents)
+
+
+def feed_files(site: Site) -> list[OutputFile]:
+    return [feed_file(site, feed) for feed in feeds(site)]
 
 
 def sitemap(site: Site, page_urls: list[str]) -> OutputFile:
