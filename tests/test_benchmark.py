@@ -150,6 +150,30 @@ def test_peak_memory_adds_up_processes_that_run_at_once(tmp_path):
 
 
 @pytest.mark.slow
+def test_cpu_counts_the_workers_of_a_forkserver_pool(tmp_path):
+    """Two forkserver workers each busy for a second of CPU: their time counts, though the process
+    that started the pool never waits for the forkserver (wait4 alone said a few tenths)."""
+    measure = pytest.importorskip("measure")
+    parent = textwrap.dedent(
+        """\
+        import multiprocessing, time
+
+        def busy(_):
+            end = time.process_time() + 1.0
+            while time.process_time() < end:
+                pass
+
+        if __name__ == "__main__":
+            with multiprocessing.get_context("forkserver").Pool(2) as pool:
+                pool.map(busy, range(2))
+        """
+    )
+    (tmp_path / "busy.py").write_text(parent, encoding="utf-8")
+    figures = measure.run_measured([sys.executable, str(tmp_path / "busy.py")], tmp_path, tmp_path / "log")
+    assert figures["cpu"] >= 1.6
+
+
+@pytest.mark.slow
 def test_hugo_builds_the_site_with_document_term_and_paginated_pages(corpus, hugo_site, tmp_path):
     binary = peers.hugo_binary()
     if not binary:
