@@ -25,7 +25,7 @@ from .config import SITE_FILE, load_site_config
 from .feeds import feed_file, feeds as site_feeds, robots, sitemap
 from .load import content_sources, shown_path
 from .markdown import link_targets, with_rendered
-from .model import BuildResult, Document, OutputFile, Site
+from .model import BuildResult, Document, Link, OutputFile, Site
 from .pages import document_titles, plan_pages
 from .problems import BuildFailed, Problem, Problems
 from .render import Theme, make_environment, output_path, page_key, render_page, static_outputs, template_problem, theme_key, uses_today
@@ -493,9 +493,22 @@ def document_digest(document: Document, record: Record | None) -> bytes:
     of them), its file's bytes, and what resolving the site added (validity, neighbours,
     interpretations). Its page also shows where its links point: when that changes, its products
     no longer hold and the page is made again whatever its key (`_Build.plan`)."""
-    resolved = repr((document.validity, document.interprets_link, document.interpreted_by, document.previous, document.next))
+    validity = document.validity
+    resolved = "\x1f".join(
+        (
+            "-" if validity is None else f"{validity.label}\x1e{validity.note}\x1e{_link_text(validity.repealed_by)}",
+            _link_text(document.interprets_link),
+            "\x1d".join(map(_link_text, document.interpreted_by)),
+            _link_text(document.previous),
+            _link_text(document.next),
+        )
+    )  # (written out: the data classes' repr took a tenth of a second for 20,000 documents)
     validated = record.document + record.digest.hex() if record is not None else repr(document)
     return hashlib.sha256((validated + resolved).encode("utf-8", "surrogatepass")).digest()
+
+
+def _link_text(link: Link | None) -> str:
+    return "-" if link is None else f"{link.url}\x1e{link.title}"
 
 
 def published_files(site: Site, content: Path, problems: Problems) -> list[OutputFile]:

@@ -8,6 +8,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import replace
+from functools import lru_cache
 
 from .model import Document, Link, NextChange, Site, SiteConfig, Validity, evolve
 from .problems import Problems, nearest
@@ -19,10 +20,12 @@ _BRACKETS = str.maketrans({"［": "〔", "］": "〕", "[": "〔", "]": "〕", "
                            "(": "〔", ")": "〕", "（": "〔", "）": "〕", "〖": "〔", "〗": "〕"})
 
 
+@lru_cache(maxsize=None)
 def normalise_number(text: str) -> str:
     """A 文号 or 索引号 in one canonical spelling: full-width folded, brackets unified, no spaces.
 
-    Real data writes 〔〕, [], 【】 and ﹝﹞ for the same number (shared/corpora/README.md)."""
+    Real data writes 〔〕, [], 【】 and ﹝﹞ for the same number (shared/corpora/README.md). Kept per
+    text: the duplicate check and the reference index both ask for every 文号 and 索引号."""
     if not unicodedata.is_normalized("NFKC", text):  # (the check is 20 times faster than NFKC itself)
         text = unicodedata.normalize("NFKC", text)
     return "".join(text.translate(_BRACKETS).split())  # str.split's whitespace is re's \s

@@ -288,3 +288,37 @@ def test_a_new_organ_in_site_yaml_counts_every_body_again_for_its_name(tmp_path)
     site.check()
     (site.content / "site.yaml").write_text(MINIMAL_SITE_YAML.replace('  - "测试县教育局"\n', '  - "测试县教育局"\n  - "测试县审计局"\n'), encoding="utf-8")
     site.check()
+
+
+def test_a_document_key_changes_with_every_field_resolving_adds():
+    """`build.document_digest` writes the resolved fields out by hand: a field added to Validity or
+    Link, or any value changed, must change the key (else a page would be kept stale)."""
+    import dataclasses
+
+    from govsite.build import document_digest
+    from govsite.model import Document, Link, Validity, evolve
+
+    link = Link("zcwj/a/", "甲")
+    base = Document("zcwj/b.md", "content/zcwj/b.md", "zcwj/b/", "乙", "政策文件/县政府文件", "测试县人民政府", dt.date(2024, 5, 1), "", 5,
+                    validity=Validity("废止", "已被甲废止", link), interprets_link=link, interpreted_by=(link, link), previous=link, next=link)
+    assert [f.name for f in dataclasses.fields(Link)] == ["url", "title"], "document_digest must write a new Link field"
+    assert [f.name for f in dataclasses.fields(Validity)] == ["label", "note", "repealed_by"], "document_digest must write a new Validity field"
+    other = Link("zcwj/c/", "丙")
+    variants = [
+        evolve(base, validity=Validity("有效", "已被甲废止", link)),
+        evolve(base, validity=Validity("废止", "", link)),
+        evolve(base, validity=Validity("废止", "已被甲废止", other)),
+        evolve(base, validity=None),
+        evolve(base, interprets_link=other),
+        evolve(base, interprets_link=None),
+        evolve(base, interpreted_by=(link,)),
+        evolve(base, interpreted_by=(link, other)),
+        evolve(base, previous=Link("zcwj/a/", "甲（修订）")),
+        evolve(base, previous=None),
+        evolve(base, next=other),
+    ]
+    from govsite.cache import Record
+
+    record = Record("zcwj/b.md", 1, 1, b"\0" * 32, "", '{"title":"乙"}', "[]", 0)  # the validated fields: the same for all
+    keys = {document_digest(document, record) for document in [base, *variants]}
+    assert len(keys) == 1 + len(variants)
