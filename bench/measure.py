@@ -140,6 +140,21 @@ def wait_for_page(url: str, text: str, timeout: float, process: subprocess.Popen
     return None
 
 
+def wait_for_settled(status_url: str, builds_before: int, timeout: float, started: float) -> float | None:
+    """Seconds from `started` (perf_counter) until govsite serve's status says a build after the
+    `builds_before`-th has ended and nothing is pending: the whole rebuild, not only the page."""
+    import json
+
+    while time.perf_counter() - started < timeout:
+        status, body = fetch(status_url)
+        if status == 200:
+            state = json.loads(body)
+            if state["builds"] > builds_before and not state["building"] and not state["pending"]:
+                return time.perf_counter() - started
+        time.sleep(PAGE_POLL_SECONDS)
+    return None
+
+
 def stop(process: subprocess.Popen) -> None:
     """End a server we started, and its children, by process id."""
     if process.poll() is not None:
