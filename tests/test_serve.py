@@ -320,6 +320,33 @@ def test_several_quick_writes_are_one_rebuild(preview):
     assert h1(preview.get("zcwj/a/")[1]) == "关于甲事项的第5次修改"
 
 
+def test_a_build_that_saw_a_file_change_under_it_is_built_again_not_shown_as_an_error(preview):
+    """The build found a file's bytes changed between its two reads; the save behind it is already
+    pending: the preview builds again instead of showing "文件在构建过程中被修改了"."""
+    from govsite.load import CHANGED_DURING_BUILD
+    from govsite.problems import BuildFailed, Problem
+
+    real_build, calls = serve.build, []
+
+    def build_that_sees_a_second_save(options):
+        calls.append(options)
+        if len(calls) == 1:
+            preview.write("zcwj/a.md", document(title="关于甲事项的第二次修改"))
+            wait_until(lambda: preview.status()["pending"], "the second save noticed")
+            raise BuildFailed([Problem(str(preview.content / "zcwj/a.md"), 0, CHANGED_DURING_BUILD, "保存完所有文件后重新构建。")], [])
+        return real_build(options)
+
+    serve.build = build_that_sees_a_second_save
+    try:
+        builds = preview.status()["builds"]
+        preview.write("zcwj/a.md", document(title="关于甲事项的第一次修改"))
+        status = wait_until(lambda: (s := preview.status())["builds"] > builds and not s["pending"] and not s["building"] and s, "the build after")
+    finally:
+        serve.build = real_build
+    assert len(calls) == 2 and status["ok"] and status["builds"] == builds + 1, "one build told, no error shown"
+    assert h1(preview.get("zcwj/a/")[1]) == "关于甲事项的第二次修改"
+
+
 def test_a_vim_style_save_is_one_rebuild_and_swap_files_alone_cause_none(preview):
     folder = preview.content / "zcwj"
     builds = preview.status()["builds"]
