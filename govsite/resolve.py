@@ -46,6 +46,7 @@ def resolve_site(documents: list[Document], config: SiteConfig, today: dt.date, 
 
     resolved: dict[str, Document] = {}
     interpreted_by: dict[str, list[Link]] = defaultdict(list)
+    neighbours = _neighbours(published)
     for document in published:
         repealed_link = None
         if document.repealed_by:
@@ -58,10 +59,13 @@ def resolve_site(documents: list[Document], config: SiteConfig, today: dt.date, 
                 interprets_link = references.link(target)
                 if interprets_link is not None:
                     interpreted_by[target.source].append(Link(document.url, document.title))
+        previous, newer = neighbours[document.source]
         resolved[document.source] = evolve(  # (dataclasses.replace, 20 times faster: 20,000 documents)
             document,
             validity=compute_validity(document, today, repealed_link),
             interprets_link=interprets_link,
+            previous=previous,
+            next=newer,
         )
     for document in held_back:
         # checked today, so that a typo fails this build and not the unattended one on its publication day
@@ -71,7 +75,6 @@ def resolve_site(documents: list[Document], config: SiteConfig, today: dt.date, 
     for source, links in interpreted_by.items():
         resolved[source] = replace(resolved[source], interpreted_by=tuple(sorted(links, key=lambda l: l.url)))
 
-    resolved = _with_neighbours(resolved)
     ordered = tuple(sorted(resolved.values(), key=newest_first))
     return Site(
         config=config,
@@ -209,23 +212,18 @@ class _ReferenceIndex:
         return Link(target.url, target.title) if target.source in self.published else None
 
 
-def _with_neighbours(documents: dict[str, Document]) -> dict[str, Document]:
-    """Previous (older) and next (newer) document in the same category."""
+def _neighbours(documents: list[Document]) -> dict[str, tuple[Link | None, Link | None]]:
+    """Source → links to the previous (older) and next (newer) document in the same category."""
     by_category: dict[str, list[Document]] = defaultdict(list)
-    for document in documents.values():
+    for document in documents:
         by_category[document.category].append(document)
-    result = dict(documents)
+    found: dict[str, tuple[Link | None, Link | None]] = {}
     for group in by_category.values():
         group.sort(key=lambda d: (d.date, d.url))
+        links = [Link(d.url, d.title) for d in group]
         for index, document in enumerate(group):
-            older = group[index - 1] if index > 0 else None
-            newer = group[index + 1] if index + 1 < len(group) else None
-            result[document.source] = evolve(
-                document,
-                previous=Link(older.url, older.title) if older else None,
-                next=Link(newer.url, newer.title) if newer else None,
-            )
-    return result
+            found[document.source] = (links[index - 1] if index > 0 else None, links[index + 1] if index + 1 < len(links) else None)
+    return found
 
 
 def _by_category(documents: tuple[Document, ...], config: SiteConfig) -> dict[str, tuple[Document, ...]]:
