@@ -204,6 +204,8 @@ class Staging:
 
     def real(self, path: str) -> str:
         """A path of the new site with its PENDING folder named."""
+        if not path.startswith(tuple(self.folders)):  # (most paths: one test, not one per folder)
+            return path
         for pending, name in self.folders.items():
             if path.startswith(pending):
                 return name + path[len(pending) :]
