@@ -292,7 +292,7 @@ class BuildCache:
         """Keep the token counts (the sorted rows only when `sorted_rows` made them anew); `save`
         then confirms them. Their id."""
         self.set_meta("counts_id", "")
-        files = {"delta.npy": counts.rows[: counts.size], "lengths.npy": counts.lengths}
+        files = {"delta.npy": counts.rows[: counts.size], "lengths.npy": counts.field_lengths()}
         if counts.rebased or not (self.folder / "counts.npy").is_file():
             files["counts.npy"] = counts.base
         for name, array in files.items():

@@ -345,7 +345,8 @@ class TokenCounts:
         self.overflow: dict[tuple[int, int, int], int] = {}
         """(token id, slot, field) → a count above COUNT_LIMIT."""
         self.lengths = np.zeros((0, FIELDS_COUNTED), np.int64)
-        """Slot → each field's length (its counts summed), for BM25's length normalisation."""
+        """Slot → each field's length (its counts summed), for BM25's length normalisation: kept
+        for the slots of `base` (`field_lengths` counts the others')."""
         self.added: set[int] = set()
         """The slots `add` took rows for (documents counted by this build)."""
         self.replaced: dict[str, int] = {}
@@ -375,8 +376,6 @@ class TokenCounts:
     def add(self, slots: list[int], chunk: ChunkCounts) -> None:
         """Take a chunk's counts; its documents are in `slots`, in chunk order."""
         self.added.update(slots)
-        self._grow_lengths(max(slots, default=-1) + 1)
-        self.lengths[slots] = 0
         if not len(chunk.rows):
             return
         word_ids = []
@@ -398,20 +397,11 @@ class TokenCounts:
         documents = ((chunk.rows >> np.uint64(FIELD_BITS + COUNT_BITS)) & np.uint64(0xFF)).astype(np.intp)
         chunk_documents = len(slots)
         self.present.update(slots)
-        _, _, fields, counts = chunk.unpacked()
-        slot_array = np.array(slots, np.int64)
-        self.lengths[slot_array] = np.bincount(documents * FIELDS_COUNTED + fields, weights=counts, minlength=len(slots) * FIELDS_COUNTED).astype(np.int64).reshape(len(slots), FIELDS_COUNTED)
-        slots = slot_array.view(np.uint64)[documents]
+        slots = np.array(slots, np.uint64)[documents]
         for at, count in chunk.overflow.items():
             field = int(low[at]) >> COUNT_BITS
             self.overflow[(int(token_ids[at]), int(slots[at]), field)] = count
         self._append((token_ids.view(np.uint64) << np.uint64(self.token_shift)) | (slots << np.uint64(FIELD_BITS + COUNT_BITS)) | low, chunk_documents)
-
-    def _grow_lengths(self, slots: int) -> None:
-        if slots > len(self.lengths):
-            grown = np.zeros((max(slots, len(self.lengths) + len(self.lengths) // 8), FIELDS_COUNTED), np.int64)
-            grown[: len(self.lengths)] = self.lengths
-            self.lengths = grown
 
     def _append(self, rows: np.ndarray, documents: int) -> None:
         self.counted += documents
@@ -451,6 +441,25 @@ class TokenCounts:
     def tokens(self) -> list[str]:
         """Token id → its text."""
         return [text if isinstance(text, str) else text_of(text) for text in self.texts]
+
+    def field_lengths(self) -> np.ndarray:
+        """Slot → each field's length: those kept (`lengths`) for the slots of `base`, counted from
+        `rows` for the others (a slot's rows are all in one of the two)."""
+        lengths = np.zeros((max(len(self.sources), len(self.lengths)), FIELDS_COUNTED), np.int64)
+        lengths[: len(self.lengths)] = self.lengths
+        rows = self.rows[: self.size]
+        if len(rows):
+            slot = ((rows >> np.uint64(FIELD_BITS + COUNT_BITS)) & np.uint64((1 << self.slot_bits) - 1)).astype(np.intp)
+            field = ((rows >> np.uint64(COUNT_BITS)) & np.uint64((1 << FIELD_BITS) - 1)).astype(np.intp)
+            counts = (rows & np.uint64(COUNT_LIMIT)).astype(np.int64)
+            for at in np.flatnonzero(counts == 0).tolist():  # a count too big to pack
+                counts[at] = self.overflow[(int(rows[at] >> np.uint64(self.token_shift)), int(slot[at]), int(field[at]))]
+            size = max(len(lengths), int(slot.max()) + 1)
+            if size > len(lengths):
+                lengths = np.concatenate((lengths, np.zeros((size - len(lengths), FIELDS_COUNTED), np.int64)))
+            lengths[np.unique(slot)] = 0
+            lengths += np.bincount(slot * FIELDS_COUNTED + field, weights=counts, minlength=size * FIELDS_COUNTED).astype(np.int64).reshape(size, FIELDS_COUNTED)
+        return lengths
 
     def slot_rows(self, slots, base: bool = True) -> np.ndarray:
         """The rows of the given slots (with `base`, those there too: a pass over it, a few
@@ -546,12 +555,10 @@ class TokenCounts:
             if slot < len(held_of) and held_of[slot] != none
         }
         # the table renumbered
-        slot_of = {source: slot for slot, source in enumerate(self.sources) if source is not None}
-        self._grow_lengths(len(self.sources))
         sources = [None] * len(ids) + held
         for source, number in ids.items():
             sources[number] = source
-        self.lengths = np.array([self.lengths[slot_of[source]] if source in slot_of else np.zeros(FIELDS_COUNTED, np.int64) for source in sources], np.int64).reshape(-1, FIELDS_COUNTED)
+        self.lengths = np.zeros((len(ids), FIELDS_COUNTED), np.int64)  # (filled by search/shards.py's _Postings)
         self.sources = sources
         self._index([self.texts[i] for i in order])
         self.base = rows

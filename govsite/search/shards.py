@@ -304,6 +304,7 @@ class _Postings:
 
     def __init__(self, counts: TokenCounts, documents: list[Document]):
         self.rows, self.tokens, self.overflow = counts.sorted_rows({d.source: i for i, d in enumerate(documents)})
+        self.counts = counts
         self.token_shift = counts.token_shift
         self.slot_bits = counts.slot_bits
         self.count = len(documents)
@@ -335,6 +336,7 @@ class _Postings:
         `root`, the scorers write the block files there themselves (the staging folder)."""
         vocabulary, count = len(self.tokens), self.count
         frequency, lengths, postings = self._statistics()
+        self.counts.lengths = lengths.astype(np.int64).reshape(COUNTED, count).T.copy()  # (kept for the next build's `_update`)
         totals = tuple(int(lengths[number * count : (number + 1) * count].sum()) for number in range(COUNTED))
         norms = _norms(lengths.astype(np.int64).reshape(COUNTED, count).T, totals)
         weights = _weights(frequency, count).ravel()
@@ -446,7 +448,8 @@ def _update(counts: TokenCounts, documents: list[Document], previous: Shards, si
     count = len(documents)
     ids = {d.source: i for i, d in enumerate(documents)}
     slots = len(counts.sources)
-    ends = max([slots, len(counts.lengths), *(slot + 1 for slot in counts.replaced.values())])
+    kept = counts.field_lengths()
+    ends = max([slots, len(kept), *(slot + 1 for slot in counts.replaced.values())])
     document_of = np.full(ends, -1, np.int64)
     for slot, source in enumerate(counts.sources):
         if source is not None and source in ids:
@@ -455,7 +458,7 @@ def _update(counts: TokenCounts, documents: list[Document], previous: Shards, si
     if len(live) != count or len(previous.totals) != COUNTED:
         return None
     slot_lengths = np.zeros((ends, COUNTED), np.int64)
-    slot_lengths[: len(counts.lengths)] = counts.lengths
+    slot_lengths[: len(kept)] = kept
     lengths = np.zeros((count, COUNTED), np.int64)
     lengths[document_of[live]] = slot_lengths[live]
     totals = tuple(int(total) for total in lengths.sum(axis=0))
