@@ -412,3 +412,16 @@ def test_edits_one_after_another_each_update_the_index_and_equal_builds_from_scr
         site.write({f"zcwj/doc-{number}.md": document(title=title, date=f"20{10 + number % 12}-05-0{1 + number % 9}", body="通知正文" * 30 + "\n")})
         site.check()
     assert index_paths[::2] == ["full"] + ["update"] * 4  # (each check builds from scratch too)
+
+
+def test_an_edit_of_a_count_too_big_to_pack_updates_the_index_as_a_build_from_scratch(tmp_path, index_paths):
+    files = {
+        "zcwj/a.md": document(title="政府工作", body="政府" * 70_000 + "\n"),
+        "zcwj/b.md": document(title="其他", body="政府工作。\n"),
+        "zcwj/c.md": document(title="另一份", body="工作报告。\n"),
+    }
+    site = Site(tmp_path, make_content(tmp_path, files))
+    site.check()
+    site.write({"zcwj/a.md": document(title="政府工作", body="政府" * 70_001 + "\n")})  # (the averages stay)
+    site.check()
+    assert index_paths[::2] == ["full", "update"]

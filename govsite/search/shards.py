@@ -25,13 +25,19 @@ query token (and blocks of the common ones), and one fragment per result shown):
 Document ids follow (category, date, URL), so the table's columns run in long runs and
 compress well, a category's documents share blocks, and within a category a later id is never
 older. Scores follow whoosh's BM25F (same
-idf, same quantised field lengths), which is what the oracle test compares against.
+idf, same quantised field lengths; field averages rounded to AVERAGE_BITS), which is what the
+oracle test compares against.
 
 The scores are computed with numpy over every (token, document, field) count at once
 (`_Postings`), in the same floating-point operations in the same order as the loop over
 dicts it replaced, so the files are the same to the byte (tests/search_reference.py keeps that
 loop, and test_search_index.py compares). Files are handed to a `sink` as they are made: a
-common token's blocks go to disk before the next token is scored."""
+common token's blocks go to disk before the next token is scored.
+
+After an edit, a build with a cache scores again only the tokens the edited documents have or
+had (`_update`): what every score depends on (the number of documents, the fields' average
+lengths, the bucket count) is rounded so that one edit almost never moves it, and when it does,
+every token is scored again. Either way the files are those a build from scratch makes."""
 
 from __future__ import annotations
 
@@ -48,7 +54,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..model import Document, Site
 from ..write import PENDING, put
-from .counts import CHUNK_DOCUMENTS, COUNT_BITS, FIELD_BITS, FIELDS, MENTION, OrganMentions, TokenCounts, count_chunk, field_texts
+from .counts import CHUNK_DOCUMENTS, COUNT_BITS, COUNT_LIMIT, FIELD_BITS, FIELDS, MENTION, OrganMentions, TokenCounts, count_chunk, field_texts
 
 __all__ = ["FIELDS", "field_texts", "build_search_index", "write_search_index"]
 
@@ -484,6 +490,8 @@ def _update(counts: TokenCounts, documents: list[Document], previous: Shards, si
     before = keyed(counts.slot_rows(changed.values()), old_document)
     after = keyed(counts.slot_rows([slot_of[source] for source in changed], base=False), document_of)
     affected = set((np.setxor1d(before, after) >> np.uint64(shift)).tolist())
+    for rows in (before, after):  # a count too big to pack is 0 in its row: its token counts as changed
+        affected.update((rows[rows & np.uint64(COUNT_LIMIT) == 0] >> np.uint64(shift)).tolist())
     for source, old in changed.items():
         new = slot_of[source]
         for field in range(COUNTED):
