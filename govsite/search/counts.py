@@ -490,15 +490,21 @@ class TokenCounts:
         """The rows of the given tokens (distinct, sorted), of every slot: `base` is searched, not read."""
         shift = np.uint64(self.token_shift)
         keys = token_ids.astype(np.uint64)
-        starts = np.searchsorted(self.base, keys << shift)
-        ends = np.searchsorted(self.base, (keys + np.uint64(1)) << shift)
-        found = [np.asarray(self.base[a:b]) for a, b in zip(starts.tolist(), ends.tolist()) if b > a]
+        starts = np.searchsorted(self.base, keys << shift).tolist()
+        ends = np.searchsorted(self.base, (keys + np.uint64(1)) << shift).tolist()
         rows = self.rows[: self.size]
+        added = np.empty(0, np.uint64)
         if len(rows):
             wanted = np.zeros(len(self.texts), bool)
             wanted[token_ids] = True
-            found.append(rows[wanted[(rows >> shift).astype(np.intp)]])
-        return np.concatenate(found) if found else np.empty(0, np.uint64)
+            added = rows[wanted[(rows >> shift).astype(np.intp)]]
+        found = np.empty(sum(b - a for a, b in zip(starts, ends)) + len(added), np.uint64)
+        at = 0
+        for a, b in zip(starts, ends):  # (copied once, straight from the mapped file)
+            found[at : at + b - a] = self.base[a:b]
+            at += b - a
+        found[at:] = added
+        return found
 
     def sorted_rows(self, ids: dict[str, int]) -> tuple[np.ndarray, list[str], dict[tuple[int, int, int], int]]:
         """The counts of the documents in `ids` (source → document id) repacked as (token's rank in

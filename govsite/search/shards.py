@@ -506,18 +506,23 @@ def _update(counts: TokenCounts, documents: list[Document], previous: Shards, si
     was_live[[slot_of[source] for source in changed]] = False
 
     def rows_and_postings(tokens: set[int]):
-        """The tokens' rows of the documents indexed now, and per token its postings now and before."""
+        """The tokens' rows of the documents indexed now, and per token its postings now and before
+        (a few arrays of the rows' length at a time: a body's tokens may have millions)."""
         token_ids = np.array(sorted(tokens), np.int64)
-        rows = np.sort(counts.token_rows(token_ids), kind="stable")  # (sorted runs, and a few rows after)
-        slot = ((rows >> np.uint64(slot_shift)) & slot_mask).astype(np.intp)
+        rows = counts.token_rows(token_ids)
+        rows.sort(kind="stable")  # (sorted runs, and a few rows after)
+        slot = ((rows >> np.uint64(slot_shift)) & slot_mask).astype(np.int32)
+        indexed, was = document_of[slot] >= 0, was_live[slot]
+        del slot
         postings = []
-        for mask in (document_of[slot] >= 0, was_live[slot]):
+        for mask in (indexed, was):
             pairs = rows[mask] >> np.uint64(slot_shift)  # (token, slot): one posting each, its rows together
             first = np.ones(len(pairs), bool)
             first[1:] = pairs[1:] != pairs[:-1]
-            numbers = np.bincount((pairs[first] >> np.uint64(shift - slot_shift)).astype(np.intp), minlength=len(texts))
+            numbers = np.bincount((pairs[first] >> np.uint64(shift - slot_shift)).astype(np.intp), minlength=len(counts.texts))
+            del pairs, first
             postings.append(dict(zip(token_ids.tolist(), numbers[token_ids].tolist())))
-        return rows[document_of[slot] >= 0], postings[0], postings[1]
+        return rows[indexed], postings[0], postings[1]
 
     rows, now, then = rows_and_postings(affected)
     small_size = previous.small_size + sum(_bucket_bytes(texts[t], int(now.get(t, 0))) - _bucket_bytes(texts[t], int(then.get(t, 0))) for t in affected)
@@ -563,16 +568,18 @@ def _update(counts: TokenCounts, documents: list[Document], previous: Shards, si
     local = sorted(affected, key=texts.__getitem__)
     local_of = np.full(len(texts), -1, np.int64)
     local_of[local] = np.arange(len(local))
-    slot = ((rows >> np.uint64(slot_shift)) & slot_mask).astype(np.intp)
-    low = rows & np.uint64((1 << slot_shift) - 1)
-    rows = (local_of[(rows >> np.uint64(shift)).astype(np.intp)].astype(np.uint64) << np.uint64(shift)) | (document_of[slot].astype(np.uint64) << np.uint64(slot_shift)) | low
-    rows.sort()
-    del slot, low
-    overflow = {(int(local_of[t]), int(document_of[s]), f): n for (t, s, f), n in counts.overflow.items() if t < len(local_of) and local_of[t] >= 0 and s < ends and document_of[s] >= 0}
     vocabulary = len(local)
-    fields = ((rows >> np.uint64(COUNT_BITS)) & np.uint64(7)).astype(np.int64)
-    weights = _weights(np.bincount(fields * vocabulary + (rows >> np.uint64(shift)).astype(np.int64), minlength=COUNTED * vocabulary), count)
-    del fields
+    frequency = np.zeros(COUNTED * vocabulary, np.int64)
+    local_rows, document_rows = local_of.astype(np.uint64) << np.uint64(shift), document_of.astype(np.uint64) << np.uint64(slot_shift)
+    for start in range(0, len(rows), ROWS_AT_ONCE):  # repacked in place, a slice at a time
+        part = rows[start : start + ROWS_AT_ONCE]
+        slot = ((part >> np.uint64(slot_shift)) & slot_mask).astype(np.intp)
+        part[:] = local_rows[(part >> np.uint64(shift)).astype(np.intp)] | document_rows[slot] | (part & np.uint64((1 << slot_shift) - 1))
+        fields = ((part >> np.uint64(COUNT_BITS)) & np.uint64(7)).astype(np.intp)
+        frequency += np.bincount(fields * vocabulary + (part >> np.uint64(shift)).astype(np.intp), minlength=COUNTED * vocabulary)
+    rows.sort()
+    overflow = {(int(local_of[t]), int(document_of[s]), f): n for (t, s, f), n in counts.overflow.items() if t < len(local_of) and local_of[t] >= 0 and s < ends and document_of[s] >= 0}
+    weights = _weights(frequency, count)
     norms = _norms(lengths, totals)
     block_numbers = np.array([first_now.get(texts[t], -1) for t in local], np.int64)
     jobs = []
