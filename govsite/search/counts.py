@@ -540,13 +540,13 @@ class TokenCounts:
             part = rows[start : start + (1 << 18)]
             slot = ((part >> slot_shift) & slot_mask).astype(np.intp)
             document = document_of[slot]
-            token_rank = rank[(part >> shift).astype(np.intp)] << shift
-            if held:
-                later = held_of[slot]
-                kept = later != none
-                held_rows.append(token_rank[kept] | (later[kept] << slot_shift) | (part[kept] & low))
-            repacked = token_rank | (document << slot_shift) | (part & low)
-            repacked[document == none] = none
+            repacked = (rank[(part >> shift).astype(np.intp)] << shift) | (document << slot_shift) | (part & low)
+            dropped = np.flatnonzero(document == none)
+            if held and len(dropped):  # (of a document dated after today, or of none any more)
+                later = held_of[slot[dropped]]
+                kept = dropped[later != none]
+                held_rows.append((rank[(part[kept] >> shift).astype(np.intp)] << shift) | (held_of[slot[kept]] << slot_shift) | (part[kept] & low))
+            repacked[dropped] = none
             part[:] = repacked
         rows.sort()
         rows = rows[: int(np.searchsorted(rows, none))]
