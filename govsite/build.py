@@ -218,7 +218,7 @@ class _Build:
         plan = self.plan(site, staging, known)
         order = "\0".join(source for source, _ in sorted(self.search_ids.items(), key=lambda item: item[1]))
         shards = Shards(**json.loads(cache.meta("shards"))) if cache is not None and cache.meta("shards") else None
-        self.dropped = False
+        self.counts: TokenCounts | None = None
         if shards is not None and not self.counting and staging.in_place and shards.key == _index_key(cache.meta("counts_id"), order):
             counts = lambda: self.token_counts(site, plan)  # the output folder holds the shards: loaded only if one is missing
         else:
@@ -273,14 +273,14 @@ class _Build:
                 problems.raise_if_errors()  # nothing of the output folder was touched
                 if failure is not None:
                     raise BuildFailed([failure], problems.warnings)
-                index_key = ""
-                if cache is not None:
-                    if self.counting or self.dropped:
-                        cache.save_counts(counts)
-                    index_key = _index_key(cache.meta("counts_id"), order)
+                index_key = _index_key(cache.meta("counts_id"), order) if cache is not None and not self.counting else ""  # ("": not the counts kept)
                 _stage(options, "index")
-                meta_path, self.shards = write_search_index(site, counts, staging, fragments, pool.map, staging.root, index_key, shards)
+                meta_path, self.shards = write_search_index(site, counts, staging, fragments, pool.map, staging.root, index_key, shards, options.out)
                 del counts
+                if cache is not None and self.counts is not None and (self.counting or self.counts.rebased):
+                    saved = cache.save_counts(self.counts)  # (after the index: a build that indexed every token renumbered them)
+                    self.shards = replace(self.shards, key=_index_key(saved, order), counts=saved)
+                self.counts = None
 
             _stage(options, "write")
             for output in files:
@@ -404,27 +404,29 @@ class _Build:
 
     def token_counts(self, site: Site, plan: _Plan) -> TokenCounts:
         """The counts the cache kept for documents whose products are reused, and room for the
-        counts of the others (each document has a slot, kept from build to build)."""
-        slots = {self.records[source].slot: source for source in plan.reused}
-        self.slots = {source: slot for slot, source in slots.items()}
-        counts = None
+        counts of the others (each document has a slot, kept until a build indexes every token)."""
+        self.slots: dict[str, int] = {}
+        counts, stale = None, set()
         if self.cache is not None and plan.reused:
-            present = self.cache.counts_present()
-            stale = present - set(slots)
+            table, present = self.cache.counts_table()
+            kept = {source: slot for slot, source in enumerate(table) if source is not None}
+            self.slots = {source: kept[source] for source in plan.reused}
+            stale = present - set(self.slots.values())
+            slots = {slot: source for source, slot in self.slots.items()}
             counts = self.cache.token_counts([slots.get(slot) for slot in range(max(present | set(slots), default=-1) + 1)])
-            if len(stale) > max(64, len(slots) // 20):  # enough rows of changed or removed documents to drop them
-                counts.keep(set(slots))
-                stale = set()
-        else:
-            stale = set()
-        used = set(slots) | stale  # a stale slot's rows are still there: not reused before they go
+            counts.replaced = {source: kept[source] for source in self.counting if source in kept}
+            if len(stale) > max(64, len(self.slots) // 20):  # enough rows of changed or removed documents to drop them:
+                counts.loaded_from = ""  # index every token again (search/shards.py), which drops them
+        used = set(self.slots.values()) | stale  # a stale slot's rows are still there: not reused before they go
         self.next_slot = max(used, default=-1) + 1
         self.free = sorted(set(range(self.next_slot)) - used, reverse=True)
-        self.table: list[str | None] = [slots.get(slot) for slot in range(self.next_slot)] + [None] * len(self.counting)
-        self.dropped = counts is not None and bool(present - counts.present)
+        self.table: list[str | None] = [None] * self.next_slot + [None] * len(self.counting)
+        for source, slot in self.slots.items():
+            self.table[slot] = source
         if counts is None:
-            return TokenCounts(self.table)
+            counts = TokenCounts(self.table)
         counts.sources = self.table
+        self.counts = counts
         return counts
 
     def slot(self, source: str) -> int:

@@ -15,7 +15,10 @@ holding one SQLite database and the search token counts:
   is the same is not rendered; a file whose bytes are the same is not written (write.py).
 - `meta`: what everything above was made with (`CacheKeys`): govsite's own code, site.yaml, the
   theme; the id of the build the output folder holds; the names of the search index's folders.
-- `counts.npy`, `tokens.json`: every document's search token counts (search/counts.py).
+- `counts.npy`, `delta.npy`, `lengths.npy`, `tokens.json`: every document's search token counts
+  (search/counts.py's TokenCounts: the sorted rows of the last build that indexed every token,
+  the rows of documents counted since, each slot's field lengths; the vocabulary, the table of
+  slots and the counts too big to pack).
 
 Whatever a build cannot trust is made again: a cache of another govsite version, a site.yaml or
 theme of other bytes, an output folder whose marker names another build. No pickle: everything
@@ -203,7 +206,7 @@ class Record:
     problems: str
     """Its problems as JSON."""
     slot: int
-    """Its place in the search token counts."""
+    """≥ 0 once its search token counts are kept (their slot is in the counts' own table, tokens.json)."""
     products: str | None = None
     """`Products` as JSON, once its body was rendered."""
     fragment: bytes | None = None
@@ -238,7 +241,7 @@ class BuildCache:
         )
         if self.meta("code") != code:  # made by other code: start afresh
             self.db.executescript("DELETE FROM meta; DELETE FROM documents; DELETE FROM outputs;")
-            for name in ("counts.npy", "tokens.json"):
+            for name in ("counts.npy", "delta.npy", "lengths.npy", "tokens.json"):
                 (folder / name).unlink(missing_ok=True)
             self.set_meta("code", code)
 
@@ -262,37 +265,58 @@ class BuildCache:
         return files, json.loads(self.meta("folders") or "{}"), self.meta("output_id")
 
     def counts_kept(self) -> bool:
-        """Whether the token counts on disk are those the records' slots name: saved by a build
-        that then saved its records (one that failed in between left others)."""
+        """Whether the token counts on disk are those the records name: saved by a build that then
+        saved its records (one that failed in between left others)."""
         kept = self.meta("counts_id")
         return kept is not None and kept == self.meta("records_counts_id") and (self.folder / "counts.npy").is_file()
 
-    def counts_present(self) -> set[int]:
-        """The slots the kept counts have rows for."""
-        return set(json.loads((self.folder / "tokens.json").read_text(encoding="utf-8"))["present"])
+    def _counts_meta(self) -> dict:
+        if getattr(self, "_kept_meta", None) is None:
+            self._kept_meta = json.loads((self.folder / "tokens.json").read_text(encoding="utf-8"))
+        return self._kept_meta
+
+    def counts_table(self) -> tuple[list[str | None], set[int]]:
+        """The kept counts' table (slot → document) and the slots they have rows for."""
+        kept = self._counts_meta()
+        return kept["sources"], set(kept["present"])
 
     def token_counts(self, slots: list[str | None]) -> TokenCounts:
-        """The counts kept, for the documents in `slots` (slot → source)."""
+        """The counts kept, for the documents in `slots` (slot → source): the sorted rows mapped
+        into memory, not read (an edit reads only the tokens it touched), the others loaded."""
         counts = TokenCounts(slots)
-        stored = np.load(self.folder / "counts.npy", mmap_mode="r")
-        rows = np.empty(len(stored) + len(stored) // 50 + 1024, np.uint64)  # room for a few documents more
+        base = np.load(self.folder / "counts.npy", mmap_mode="r")
+        stored = np.load(self.folder / "delta.npy")
+        rows = np.empty(len(stored) + len(stored) // 2 + 65_536, np.uint64)  # room for a few documents more
         rows[: len(stored)] = stored
-        kept = json.loads((self.folder / "tokens.json").read_text(encoding="utf-8"))
+        kept = self._counts_meta()
         overflow = {tuple(map(int, key.split())): n for key, n in kept["overflow"].items()}
-        counts.restore(rows, kept["texts"], overflow, set(kept["present"]), len(stored))
-        del stored
+        counts.restore(base, rows[: len(stored)], kept["texts"], overflow, set(kept["present"]), np.load(self.folder / "lengths.npy"))
+        counts.rows = rows
+        counts.loaded_from = self.meta("counts_id") or ""
         return counts
 
-    def save_counts(self, counts: TokenCounts) -> None:
-        """Keep the token counts (before the index uses them up); `save` then confirms them."""
+    def save_counts(self, counts: TokenCounts) -> str:
+        """Keep the token counts (the sorted rows only when `sorted_rows` made them anew); `save`
+        then confirms them. Their id."""
         self.set_meta("counts_id", "")
-        np.save(self.folder / "counts.tmp.npy", counts.rows[: counts.size])
-        os.replace(self.folder / "counts.tmp.npy", self.folder / "counts.npy")
-        data = {"texts": counts.texts, "present": sorted(counts.present), "overflow": {f"{a} {b} {c}": n for (a, b, c), n in counts.overflow.items()}}
+        files = {"delta.npy": counts.rows[: counts.size], "lengths.npy": counts.field_lengths()}
+        if counts.rebased or not (self.folder / "counts.npy").is_file():
+            files["counts.npy"] = counts.base
+        for name, array in files.items():
+            np.save(self.folder / f"{name}.tmp.npy", array)
+            os.replace(self.folder / f"{name}.tmp.npy", self.folder / name)
+        data = {
+            "texts": counts.texts,
+            "sources": counts.sources,
+            "present": sorted(counts.present),
+            "overflow": {f"{a} {b} {c}": n for (a, b, c), n in counts.overflow.items()},
+        }
         (self.folder / "tokens.json.tmp").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
         os.replace(self.folder / "tokens.json.tmp", self.folder / "tokens.json")
+        self._kept_meta = None
         self.saved_counts = os.urandom(8).hex()
         self.set_meta("counts_id", self.saved_counts)
+        return self.saved_counts
 
     def save(
         self,

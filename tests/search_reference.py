@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from govsite.search.counts import OrganMentions
+from govsite.search.shards import average_length, buckets_for
 from govsite.model import Document, Site
 from govsite.search.analyzer import index_tokens
 
@@ -86,7 +87,7 @@ def build_search_index(site: Site) -> SearchIndex:
             totals[field] += sum(counts.values())
             document_frequency[field].update(counts.keys())
         frequencies.append(per_field)
-    average = {field: (totals[field] / count if count else 0) or 1 for field in FIELDS}
+    average = {field: average_length(totals[field], count) for field in FIELDS}  # (rounded as shards.py rounds it)
     idf = {
         field: {token: math.log(count / (df + 1)) + 1 for token, df in document_frequency[field].items()} for field in FIELDS
     }
@@ -167,7 +168,7 @@ def _posting_files(ids: dict[str, list[int]], impacts: dict[str, list[int]]) -> 
     only the blocks that can hold the documents those leave."""
     small = [token for token in sorted(ids) if len(ids[token]) <= BLOCK_POSTINGS]
     small_size = sum(len(token) * 3 + 8 + 3 * len(ids[token]) for token in small)
-    bucket_count = max(1, -(-small_size // BUCKET_BYTES))
+    bucket_count = buckets_for(small_size)  # (on shards.py's grid)
     buckets: list[dict[str, list]] = [{} for _ in range(bucket_count)]
     blocks: list[bytes] = []
     for token in sorted(ids):

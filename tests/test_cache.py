@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import random
 import shutil
@@ -15,6 +16,8 @@ from govsite import workers
 from govsite.build import BuildOptions, build
 from govsite.cache import default_folder
 from govsite.problems import BuildFailed
+from govsite.search import shards
+from govsite.search.shards import buckets_for
 from govsite.write import MARKER
 
 
@@ -322,3 +325,137 @@ def test_a_document_key_changes_with_every_field_resolving_adds():
     record = Record("zcwj/b.md", 1, 1, b"\0" * 32, "", '{"title":"乙"}', "[]", 0)  # the validated fields: the same for all
     keys = {document_digest(document, record) for document in [base, *variants]}
     assert len(keys) == 1 + len(variants)
+
+
+# --- the search index made incrementally -------------------------------------------------------
+
+
+@pytest.fixture
+def small_blocks(monkeypatch):
+    """Blocks of 8 postings and 16 buckets whatever their size (in this process: sites under
+    workers.POOL_THRESHOLD documents index here), so a small site has many tokens cut into
+    blocks, and an edit's few new tokens do not change the bucket count, as they would not at
+    20,000 documents."""
+    monkeypatch.setattr(shards, "BLOCK_POSTINGS", 8)
+    monkeypatch.setattr(shards, "buckets_for", lambda size: 16)
+
+
+@pytest.fixture
+def index_paths(monkeypatch):
+    """Which way each build made the shards: "update" (only what an edit touched) or "full"."""
+    made: list[str] = []
+    update, full = shards._update, shards._Postings.write
+
+    def counted_update(*args):
+        result = update(*args)
+        if result is not None:
+            made.append("update")
+        return result
+
+    def counted_full(*args):
+        made.append("full")
+        return full(*args)
+
+    monkeypatch.setattr(shards, "_update", counted_update)
+    monkeypatch.setattr(shards._Postings, "write", counted_full)
+    return made
+
+
+RARE = "".join(chr(0x5A00 + n) for n in range(240))
+"""CJK characters the generated documents do not otherwise use."""
+
+
+def blocked_site(tmp_path, count=40) -> Site:
+    """Titles sharing most tokens, bodies of one run of 120 CJK characters (119 bigrams)."""
+    files = {}
+    for number in range(count):
+        body = ("通知正文" * 30) if number % 5 else ("甲乙" + "财政预算" * 29 + "丙丁")
+        files[f"zcwj/doc-{number}.md"] = document(title=f"关于第{number}项工作的通知", date=f"20{10 + number % 12}-05-0{1 + number % 9}", body=body + "\n")
+    return Site(tmp_path, make_content(tmp_path, files))
+
+
+def shard_files(out) -> dict[str, tuple[int, int]]:
+    """Shard file (path under its digest-named folder) → (inode, mtime): what an update rewrote."""
+    [folder] = [path for path in (out / "search" / "s").iterdir()]
+    return {path.relative_to(folder).as_posix(): (path.stat().st_ino, path.stat().st_mtime_ns) for path in folder.rglob("*.json")}
+
+
+def test_one_edit_rewrites_only_the_shards_holding_its_tokens_and_equals_a_build_from_scratch(tmp_path, small_blocks, index_paths):
+    site = blocked_site(tmp_path)
+    site.check()
+    meta = json.loads(next((site.out / "search").glob("meta.*.json")).read_bytes())
+    assert len(shard_files(site.out)) > meta["buckets"] + 10, "many tokens have blocks"
+    before = shard_files(site.out)
+    # the title keeps its length (so every average stays), two tokens change
+    site.write({"zcwj/doc-7.md": document(title="关于第7项改革的通知", date="2017-05-08", body="通知正文" * 30 + "\n")})
+    site.check()
+    assert index_paths[::2] == ["full", "update"]  # (each check builds from scratch too)
+    after = shard_files(site.out)
+    assert sorted(after) == sorted(before)
+    rewritten = {path for path in after if after[path] != before[path]}
+    meta = json.loads(next((site.out / "search").glob("meta.*.json")).read_bytes())
+    changed_tokens = {"项改", "改革", "革的", "改", "革", "项工", "工作", "作的", "工", "作", "7"}
+    buckets = {f"{n // shards.PER_FOLDER}/{n}.json" for n in {shards.bucket_of(token, meta["buckets"]) for token in changed_tokens}}
+    assert rewritten and rewritten - buckets, "a bucket and the blocks of a common token"
+    assert len(rewritten) < len(after) // 3, f"{len(rewritten)} of {len(after)} shard files rewritten"
+
+
+def test_a_token_gaining_a_block_moves_the_blocks_after_it_and_equals_a_build_from_scratch(tmp_path, small_blocks, index_paths):
+    site = blocked_site(tmp_path)
+    site.check()
+    # 甲乙 is in 8 bodies (one block); a ninth gives it two, and every later token's blocks move
+    site.write({"zcwj/doc-3.md": document(title="关于第3项工作的通知", date="2013-05-04", body="甲乙" + "通知正文" * 29 + "丙丁\n")})
+    site.check()
+    assert index_paths[::2] == ["full", "update"]  # (each check builds from scratch too)
+
+
+def test_an_added_document_indexes_every_token_again(tmp_path, small_blocks, index_paths):
+    site = blocked_site(tmp_path)
+    site.check()
+    site.write({"zcwj/new.md": document(title="关于第99项工作的通知", date="2024-06-01", body="通知正文" * 30 + "\n")})
+    site.check()
+    assert index_paths[::2] == ["full", "full"]  # (each check builds from scratch too)
+
+
+def test_an_edit_that_moves_an_average_indexes_every_token_again(tmp_path, small_blocks, index_paths):
+    site = blocked_site(tmp_path)
+    site.check()
+    site.write({"zcwj/doc-7.md": document(title="关于第7项工作的通知", date="2017-05-08", body="通知正文" * 60 + "\n")})
+    site.check()
+    assert index_paths[::2] == ["full", "full"]  # (each check builds from scratch too)
+
+
+def test_an_edit_that_changes_the_bucket_count_indexes_every_token_again(tmp_path, small_blocks, index_paths, monkeypatch):
+    monkeypatch.setattr(shards, "buckets_for", buckets_for)
+    monkeypatch.setattr(shards, "BUCKET_BYTES", 100)
+    site = blocked_site(tmp_path)
+    site.check()
+    buckets = json.loads(next((site.out / "search").glob("meta.*.json")).read_bytes())["buckets"]
+    # as long as before (the averages stay), of 119 bigrams no other document has
+    site.write({"zcwj/doc-7.md": document(title="关于第7项工作的通知", date="2017-05-08", body=RARE[:120] + "\n")})
+    site.check()
+    assert json.loads(next((site.out / "search").glob("meta.*.json")).read_bytes())["buckets"] != buckets
+    assert index_paths[::2] == ["full", "full"]  # (each check builds from scratch too)
+
+
+def test_edits_one_after_another_each_update_the_index_and_equal_builds_from_scratch(tmp_path, small_blocks, index_paths):
+    site = blocked_site(tmp_path)
+    site.check()
+    for step, number in enumerate((4, 9, 4, 22)):
+        title = f"关于第{number}项{('改革', '调整', '部署', '安排')[step]}的通知"
+        site.write({f"zcwj/doc-{number}.md": document(title=title, date=f"20{10 + number % 12}-05-0{1 + number % 9}", body="通知正文" * 30 + "\n")})
+        site.check()
+    assert index_paths[::2] == ["full"] + ["update"] * 4  # (each check builds from scratch too)
+
+
+def test_an_edit_of_a_count_too_big_to_pack_updates_the_index_as_a_build_from_scratch(tmp_path, index_paths):
+    files = {
+        "zcwj/a.md": document(title="政府工作", body="政府" * 70_000 + "\n"),
+        "zcwj/b.md": document(title="其他", body="政府工作。\n"),
+        "zcwj/c.md": document(title="另一份", body="工作报告。\n"),
+    }
+    site = Site(tmp_path, make_content(tmp_path, files))
+    site.check()
+    site.write({"zcwj/a.md": document(title="政府工作", body="政府" * 70_001 + "\n")})  # (the averages stay)
+    site.check()
+    assert index_paths[::2] == ["full", "update"]

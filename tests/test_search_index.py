@@ -16,7 +16,7 @@ from whoosh.query import Or
 import search_reference
 from conftest import FIXTURES, MINIMAL_SITE_YAML, build_content, document, make_content, site_with_text, snapshot
 from govsite.search.analyzer import index_tokens, query_tokens, query_words
-from govsite.search.shards import BLOCK_POSTINGS, FIELDS, IMPACT_SCALE, OrganMentions, bucket_of, decode_postings, field_texts
+from govsite.search.shards import AVERAGE_BITS, BLOCK_POSTINGS, BUCKET_BITS, BUCKET_BYTES, FIELDS, IMPACT_SCALE, OrganMentions, average_length, bucket_of, buckets_for, decode_postings, field_texts
 from govsite.search.whoosh_index import Word, search, update_index, word_query
 
 VECTORS = json.loads((FIXTURES / "search" / "analyzer_vectors.json").read_text(encoding="utf-8"))["cases"]
@@ -302,3 +302,14 @@ def test_whoosh_keeps_a_query_word_together(sample_site, whoosh_of):
     query = Or([word_query(tokens) for tokens in query_words("财政局 预算")]).normalize()
     assert [type(q) for q in query.subqueries] == [Word, Word]
     assert len(query.subqueries[0].subqueries) == 2 and all(len(q.subqueries) == len(FIELDS) for q in query.subqueries[0].subqueries)
+
+
+def test_the_averages_and_the_bucket_count_are_rounded_so_one_edit_rarely_moves_them():
+    for total, count in [(942_955, 19_878), (16_455_978, 19_878), (7, 3), (0, 5), (123_456_789, 100_000)]:
+        exact = (total / count if count else 0) or 1
+        assert abs(average_length(total, count) - exact) <= exact * 2.0**-AVERAGE_BITS
+    assert average_length(942_955, 19_878) == average_length(942_955 + 40, 19_878), "a title 40 tokens longer at 20,000 documents"
+    counts = [buckets_for(size) for size in range(0, 30_000_000, 9_973)]
+    assert counts == sorted(counts) and all(count >= -(-size // BUCKET_BYTES) for count, size in zip(counts, range(0, 30_000_000, 9_973)))
+    assert all((count >> (count.bit_length() - BUCKET_BITS) << (count.bit_length() - BUCKET_BITS)) == count for count in counts if count.bit_length() > BUCKET_BITS)
+    assert buckets_for(8_205 * BUCKET_BYTES) == 8_704 and buckets_for(8_205 * BUCKET_BYTES + 600_000) == 8_704

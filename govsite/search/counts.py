@@ -32,6 +32,7 @@ BODY = FIELDS.index("body")
 MENTIONS = len(FIELDS)
 """The field index under which a document's organ mentions (`OrganMentions`) are counted: a sixth
 field that search/shards.py weighs 0, so its tokens order results without adding to scores."""
+FIELDS_COUNTED = MENTIONS + 1
 
 COUNT_BITS = 16
 FIELD_BITS = 3
@@ -307,8 +308,13 @@ def count_chunk(documents: list[Document], mentions: OrganMentions | None = None
 
 
 class TokenCounts:
-    """Counts of many documents under one vocabulary: `rows` packs (token id, slot, field, count)
-    from the high bits down, so sorting the rows sorts them by token, then slot, then field."""
+    """Counts of many documents under one vocabulary: a row packs (token id, slot, field, count)
+    from the high bits down, so sorting the rows sorts them by token, then slot, then field.
+
+    The rows are in `base`, sorted (the build cache keeps it as a file and maps it, unread, into
+    memory), and in `rows[:size]` (the documents counted since, in any order). A row counts while
+    its slot's document is in `sources`; the others (of documents changed or gone) are left until
+    a build indexes every token again (`sorted_rows`), which drops them."""
 
     def __init__(self, sources: list[str | None]):
         self.sources = sources
@@ -324,18 +330,31 @@ class TokenCounts:
         """Word → token id."""
         self.texts: list[str | int] = []
         """Token id → its word, or its CJK code."""
+        self.base = np.empty(0, np.uint64)
+        """Rows sorted, as the last build that indexed every token left them (`sorted_rows`)."""
         self.rows = np.empty(0, np.uint64)
-        """The packed counts, in `rows[:size]`; grown in place (`resize`, which the OS does without
-        copying for big arrays) rather than kept as chunks and joined: freeing the chunks would
-        not give their memory back."""
+        """The packed counts added since, in `rows[:size]`; grown in place (`resize`, which the OS
+        does without copying for big arrays) rather than kept as chunks and joined: freeing the
+        chunks would not give their memory back."""
         self.size = 0
         self.counted = 0
         """Documents whose counts are in."""
         self.present: set[int] = set()
         """The slots some rows are of: those of `sources`, and slots no longer used whose rows are
-        left until there are enough of them to be worth a pass over all the rows (`keep`)."""
+        left until every token is indexed again."""
         self.overflow: dict[tuple[int, int, int], int] = {}
         """(token id, slot, field) → a count above COUNT_LIMIT."""
+        self.lengths = np.zeros((0, FIELDS_COUNTED), np.int64)
+        """Slot → each field's length (its counts summed), for BM25's length normalisation: kept
+        for the slots of `base` (`field_lengths` counts the others')."""
+        self.added: set[int] = set()
+        """The slots `add` took rows for (documents counted by this build)."""
+        self.replaced: dict[str, int] = {}
+        """Document → the slot its rows had before it was counted again (set by the build)."""
+        self.loaded_from = ""
+        """The id the build cache kept these counts under ("" when counted afresh)."""
+        self.rebased = False
+        """Whether `sorted_rows` made a new `base` (slots then number documents in index order)."""
 
     def _ids(self, codes: np.ndarray) -> np.ndarray:
         """Token ids of CJK codes (sorted, distinct), new ones numbered as they come."""
@@ -356,6 +375,7 @@ class TokenCounts:
 
     def add(self, slots: list[int], chunk: ChunkCounts) -> None:
         """Take a chunk's counts; its documents are in `slots`, in chunk order."""
+        self.added.update(slots)
         if not len(chunk.rows):
             return
         word_ids = []
@@ -392,73 +412,165 @@ class TokenCounts:
             size = max(needed + needed // 16, estimate + estimate // 16, 1024)
             if self.rows.flags.owndata:
                 self.rows.resize(size, refcheck=False)
-            else:  # a view (of a loaded file, of kept rows): copied once
+            else:  # a view (of a loaded file): copied once
                 grown = np.empty(size, np.uint64)
                 grown[: self.size] = self.rows[: self.size]
                 self.rows = grown
         self.rows[self.size : needed] = rows
         self.size = needed
 
-    def restore(self, rows: np.ndarray, texts: list, overflow: dict[tuple[int, int, int], int], present: set[int], size: int | None = None) -> None:
-        """Take the counts a build cache kept, in `rows[:size]` (rows of slots not in `sources` are left
-        out of the index)."""
-        self.texts = texts
-        self.words = {text: number for number, text in enumerate(texts) if isinstance(text, str)}
-        codes = [(text, number) for number, text in enumerate(texts) if not isinstance(text, str)]
-        order = sorted(codes)
-        self.codes = np.array([code for code, _ in order], np.int64)
-        self.code_ids = np.array([number for _, number in order], np.int64)
-        self.rows, self.size = rows, len(rows) if size is None else size
+    def restore(self, base: np.ndarray, rows: np.ndarray, texts: list, overflow: dict[tuple[int, int, int], int], present: set[int], lengths: np.ndarray) -> None:
+        """Take the counts a build cache kept: `base` sorted, `rows` (owned, with room to grow) the
+        others; rows of slots not in `sources` are left out of the index."""
+        self._index(texts)
+        self.base, self.rows, self.size = base, rows, len(rows)
         self.counted = sum(source is not None for source in self.sources)
         self.overflow = dict(overflow)
         self.present = set(present)
+        self.lengths = np.array(lengths, np.int64).reshape(-1, FIELDS_COUNTED)
 
-    def keep(self, slots: set[int]) -> None:
-        """Forget the counts of every document but those in `slots` (changed, or gone)."""
-        if not self.size:
-            return
-        wanted = np.zeros(1 << SLOT_BITS, bool)
-        wanted[list(slots)] = True
-        kept = wanted[((self.rows[: self.size] >> np.uint64(FIELD_BITS + COUNT_BITS)) & np.uint64((1 << SLOT_BITS) - 1)).astype(np.intp)]
-        if kept.all():
-            return
-        rows = self.rows[: self.size][kept]
-        self.rows, self.size = rows, len(rows)
-        self.overflow = {key: n for key, n in self.overflow.items() if key[1] in slots}
-        self.present &= slots
+    def _index(self, texts: list) -> None:
+        """Take `texts` as the vocabulary (word and CJK code lookups made from it)."""
+        self.texts = texts
+        self.words = {text: number for number, text in enumerate(texts) if isinstance(text, str)}
+        codes = np.array([text if not isinstance(text, str) else -1 for text in texts], np.int64)
+        order = np.flatnonzero(codes >= 0)
+        order = order[np.argsort(codes[order], kind="stable")]
+        self.codes, self.code_ids = codes[order], order.astype(np.int64)
 
     def tokens(self) -> list[str]:
         """Token id → its text."""
         return [text if isinstance(text, str) else text_of(text) for text in self.texts]
 
+    def field_lengths(self) -> np.ndarray:
+        """Slot → each field's length: those kept (`lengths`) for the slots of `base`, counted from
+        `rows` for the others (a slot's rows are all in one of the two)."""
+        lengths = np.zeros((max(len(self.sources), len(self.lengths)), FIELDS_COUNTED), np.int64)
+        lengths[: len(self.lengths)] = self.lengths
+        rows = self.rows[: self.size]
+        if len(rows):
+            slot = ((rows >> np.uint64(FIELD_BITS + COUNT_BITS)) & np.uint64((1 << self.slot_bits) - 1)).astype(np.intp)
+            field = ((rows >> np.uint64(COUNT_BITS)) & np.uint64((1 << FIELD_BITS) - 1)).astype(np.intp)
+            counts = (rows & np.uint64(COUNT_LIMIT)).astype(np.int64)
+            for at in np.flatnonzero(counts == 0).tolist():  # a count too big to pack
+                counts[at] = self.overflow[(int(rows[at] >> np.uint64(self.token_shift)), int(slot[at]), int(field[at]))]
+            size = max(len(lengths), int(slot.max()) + 1)
+            if size > len(lengths):
+                lengths = np.concatenate((lengths, np.zeros((size - len(lengths), FIELDS_COUNTED), np.int64)))
+            lengths[np.unique(slot)] = 0
+            lengths += np.bincount(slot * FIELDS_COUNTED + field, weights=counts, minlength=size * FIELDS_COUNTED).astype(np.int64).reshape(size, FIELDS_COUNTED)
+        return lengths
+
+    def slot_rows(self, slots, base: bool = True) -> np.ndarray:
+        """The rows of the given slots (with `base`, those there too: a pass over it, a few
+        hundredths of a second at 20,000 documents)."""
+        slots = sorted(set(slots))
+        if not slots:
+            return np.empty(0, np.uint64)
+        wanted = np.zeros(slots[-1] + 1, bool)
+        wanted[slots] = True
+        mask, shift = np.uint64((1 << self.slot_bits) - 1), np.uint64(FIELD_BITS + COUNT_BITS)
+        found = []
+        for rows in (self.base, self.rows[: self.size]) if base else (self.rows[: self.size],):
+            for start in range(0, len(rows), 1 << 20):
+                part = rows[start : start + (1 << 20)]
+                if len(slots) <= 4:  # (an edit or a few: compared in place, no array of slots made)
+                    slot_bits = part & (mask << shift)
+                    inside = slot_bits == np.uint64(slots[0]) << shift
+                    for other in slots[1:]:
+                        inside |= slot_bits == np.uint64(other) << shift
+                else:
+                    slot = ((part >> shift) & mask).astype(np.intp)
+                    inside = slot < len(wanted)
+                    inside[inside] = wanted[slot[inside]]
+                found.append(np.asarray(part[inside]))
+        return np.concatenate(found) if found else np.empty(0, np.uint64)
+
+    def token_rows(self, token_ids: np.ndarray) -> np.ndarray:
+        """The rows of the given tokens (distinct, sorted), of every slot: `base` is searched, not read."""
+        shift = np.uint64(self.token_shift)
+        keys = token_ids.astype(np.uint64)
+        starts = np.searchsorted(self.base, keys << shift).tolist()
+        ends = np.searchsorted(self.base, (keys + np.uint64(1)) << shift).tolist()
+        rows = self.rows[: self.size]
+        added = np.empty(0, np.uint64)
+        if len(rows):
+            wanted = np.zeros(len(self.texts), bool)
+            wanted[token_ids] = True
+            added = rows[wanted[(rows >> shift).astype(np.intp)]]
+        found = np.empty(sum(b - a for a, b in zip(starts, ends)) + len(added), np.uint64)
+        at = 0
+        for a, b in zip(starts, ends):  # (copied once, straight from the mapped file)
+            found[at : at + b - a] = self.base[a:b]
+            at += b - a
+        found[at:] = added
+        return found
+
     def sorted_rows(self, ids: dict[str, int]) -> tuple[np.ndarray, list[str], dict[tuple[int, int, int], int]]:
         """The counts of the documents in `ids` (source → document id) repacked as (token's rank in
         string order, document id, field, count) and sorted; the tokens in string order; and the
-        counts too big to pack, by (rank, document id, field). Uses up the table."""
+        counts too big to pack, by (rank, document id, field).
+
+        The table is then renumbered so (`rebased`): token ids are ranks, the slot of the
+        document with id d is d, and those `base`; the rows of the documents in `sources` but not
+        in `ids` (dated after today) go to `rows` under the slots after the last id."""
         tokens = self.tokens()
         order = sorted(range(len(tokens)), key=tokens.__getitem__)
         rank = np.empty(len(order), np.uint64)
         rank[order] = np.arange(len(order), dtype=np.uint64)
         none = np.uint64(np.iinfo(np.uint64).max)
-        document_of = np.full(len(self.sources), none, np.uint64)
+        document_of = np.full(max(len(self.sources), 1), none, np.uint64)
+        held_of = np.full(max(len(self.sources), 1), none, np.uint64)
+        held: list[str] = []
         for slot, source in enumerate(self.sources):
             if source in ids:
                 document_of[slot] = ids[source]
-        rows, self.rows = self.rows[: self.size], np.empty(0, np.uint64)
+            elif source is not None:
+                held_of[slot] = len(ids) + len(held)
+                held.append(source)
+        rows = self.rows[: self.size]
+        if len(self.base):
+            rows = np.concatenate((self.base, rows))
+        self.rows, self.base = np.empty(0, np.uint64), np.empty(0, np.uint64)
         shift, slot_shift = np.uint64(self.token_shift), np.uint64(FIELD_BITS + COUNT_BITS)
         low = np.uint64((1 << (FIELD_BITS + COUNT_BITS)) - 1)
         slot_mask = np.uint64((1 << self.slot_bits) - 1)
+        held_rows = []
         for start in range(0, len(rows), 1 << 18):  # (a quarter of a million at a time: the arrays made stay small)
             part = rows[start : start + (1 << 18)]
-            document = document_of[((part >> slot_shift) & slot_mask).astype(np.intp)]
+            slot = ((part >> slot_shift) & slot_mask).astype(np.intp)
+            document = document_of[slot]
             repacked = (rank[(part >> shift).astype(np.intp)] << shift) | (document << slot_shift) | (part & low)
-            repacked[document == none] = none
+            dropped = np.flatnonzero(document == none)
+            if held and len(dropped):  # (of a document dated after today, or of none any more)
+                later = held_of[slot[dropped]]
+                kept = dropped[later != none]
+                held_rows.append((rank[(part[kept] >> shift).astype(np.intp)] << shift) | (held_of[slot[kept]] << slot_shift) | (part[kept] & low))
+            repacked[dropped] = none
             part[:] = repacked
         rows.sort()
         rows = rows[: int(np.searchsorted(rows, none))]
         overflow = {
             (int(rank[token]), int(document_of[slot]), field): count
             for (token, slot, field), count in self.overflow.items()
-            if document_of[slot] != none
+            if slot < len(document_of) and document_of[slot] != none
         }
+        held_overflow = {
+            (int(rank[token]), int(held_of[slot]), field): count
+            for (token, slot, field), count in self.overflow.items()
+            if slot < len(held_of) and held_of[slot] != none
+        }
+        # the table renumbered
+        sources = [None] * len(ids) + held
+        for source, number in ids.items():
+            sources[number] = source
+        self.lengths = np.zeros((len(ids), FIELDS_COUNTED), np.int64)  # (filled by search/shards.py's _Postings)
+        self.sources = sources
+        self._index([self.texts[i] for i in order])
+        self.base = rows
+        self.rows = np.concatenate(held_rows) if held_rows else np.empty(0, np.uint64)
+        self.size = len(self.rows)
+        self.overflow = {**overflow, **held_overflow}
+        self.present = {slot for slot, source in enumerate(sources) if source is not None}
+        self.rebased = True
         return rows, [tokens[i] for i in order], overflow

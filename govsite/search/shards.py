@@ -25,13 +25,19 @@ query token (and blocks of the common ones), and one fragment per result shown):
 Document ids follow (category, date, URL), so the table's columns run in long runs and
 compress well, a category's documents share blocks, and within a category a later id is never
 older. Scores follow whoosh's BM25F (same
-idf, same quantised field lengths), which is what the oracle test compares against.
+idf, same quantised field lengths; field averages rounded to AVERAGE_BITS), which is what the
+oracle test compares against.
 
 The scores are computed with numpy over every (token, document, field) count at once
 (`_Postings`), in the same floating-point operations in the same order as the loop over
 dicts it replaced, so the files are the same to the byte (tests/search_reference.py keeps that
 loop, and test_search_index.py compares). Files are handed to a `sink` as they are made: a
-common token's blocks go to disk before the next token is scored."""
+common token's blocks go to disk before the next token is scored.
+
+After an edit, a build with a cache scores again only the tokens the edited documents have or
+had (`_update`): what every score depends on (the number of documents, the fields' average
+lengths, the bucket count) is rounded so that one edit almost never moves it, and when it does,
+every token is scored again. Either way the files are those a build from scratch makes."""
 
 from __future__ import annotations
 
@@ -39,7 +45,7 @@ import datetime as dt
 import hashlib
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Protocol
 
@@ -48,7 +54,7 @@ from whoosh.util.numeric import byte_to_length, length_to_byte
 
 from ..model import Document, Site
 from ..write import PENDING, put
-from .counts import CHUNK_DOCUMENTS, COUNT_BITS, FIELD_BITS, FIELDS, MENTION, OrganMentions, TokenCounts, count_chunk, field_texts
+from .counts import CHUNK_DOCUMENTS, COUNT_BITS, COUNT_LIMIT, FIELD_BITS, FIELDS, MENTION, OrganMentions, TokenCounts, count_chunk, field_texts
 
 __all__ = ["FIELDS", "field_texts", "build_search_index", "write_search_index"]
 
@@ -70,6 +76,10 @@ FRAGMENT_TEXT = 400
 """Characters of text a fragment keeps for the snippet."""
 PER_FOLDER = 200
 """Files per folder for shards and fragments: hosts and tools slow down on huge folders."""
+AVERAGE_BITS = 10
+"""Significant bits a field's average length keeps (`average_length`)."""
+BUCKET_BITS = 5
+"""Significant bits the bucket count keeps (`buckets_for`)."""
 EPOCH = dt.date(1970, 1, 1)
 ROWS_AT_ONCE = 1 << 18
 """Counts scored at a time, and about how many a scoring task gets: the arrays made for them take
@@ -146,6 +156,29 @@ def quantised_length(length: int) -> int:
     return byte_to_length(length_to_byte(length))
 
 
+def average_length(total: int, count: int) -> float:
+    """A field's average length as BM25F uses it, rounded to AVERAGE_BITS significant bits.
+
+    whoosh divides by the exact average; rounded, one edited document almost never moves it (at
+    20,000 documents a title must grow by some 60 tokens in 100 to cross a step, a body by some
+    20,000 tokens), so the next build re-scores only the tokens that document has (incremental
+    builds). The cost is a relative error of at most 2**-AVERAGE_BITS in the normalisation, which
+    moves a score by less than that fraction of itself (below 0.03 points for a title hit worth
+    80): inside the half tenth of a point per token that rounding impacts leaves the oracle tests."""
+    average = (total / count if count else 0) or 1
+    mantissa, exponent = math.frexp(average)
+    return math.ldexp(round(mantissa * (1 << AVERAGE_BITS)) / (1 << AVERAGE_BITS), exponent)
+
+
+def buckets_for(small_size: int) -> int:
+    """Buckets for `small_size` bytes of postings: at least one per BUCKET_BYTES, rounded up to
+    BUCKET_BITS significant bits (8,205 → 8,704), so that one edit almost never changes it (which
+    would move every token's bucket). Buckets then hold 3 % fewer bytes on average."""
+    needed = max(1, -(-small_size // BUCKET_BYTES))
+    shift = max(0, needed.bit_length() - BUCKET_BITS)
+    return -(-needed >> shift) << shift
+
+
 def build_search_index(site: Site) -> SearchIndex:
     """The index of the site's documents (their `text` filled), made in memory."""
     documents = list(site.documents)
@@ -169,12 +202,23 @@ def _shard_path(number: int) -> str:
 @dataclass(frozen=True)
 class Shards:
     """What a build's shards were made from (`key`) and what they are, so that the next build can
-    keep them when they would be the same: the token counts and the documents' order unchanged."""
+    keep them when they would be the same (the token counts and the documents' order unchanged), or
+    make again only what an edit touched (`_update`)."""
 
     key: str
     buckets: int
     files: int
     folder: str
+    counts: str = ""
+    """The id the build cache keeps the token counts they were made from under (build.py)."""
+    order: str = ""
+    """A digest of the documents' sources in id order."""
+    totals: tuple[int, ...] = ()
+    """Each field's length summed over the documents (their averages are `average_length`)."""
+    small_size: int = 0
+    """What `buckets_for` was given."""
+    blocked: tuple[tuple[str, int], ...] = ()
+    """(token, blocks) of the tokens cut into blocks, in token order (their blocks follow the buckets)."""
 
 
 def write_search_index(
@@ -186,6 +230,7 @@ def write_search_index(
     root: Path | None = None,
     key: str = "",
     previous: Shards | None = None,
+    out: Path | None = None,
 ) -> tuple[str, Shards]:
     """Write the index of the site's documents through `sink`; (the meta file's path, its shards).
 
@@ -194,7 +239,10 @@ def write_search_index(
     (`fragment_path`); else the fragments are made here from the documents. `run` and `root`:
     how to score the postings (`_Postings.write`). When the shards' `key` is that of the
     `previous` ones, the sink keeps those (`counts` may then be a function that loads them,
-    called only if the sink lacks one)."""
+    called only if the sink lacks one). When they were made from the counts `counts` was loaded
+    from (`TokenCounts.loaded_from`) and the documents are the same in the same order, only the
+    files holding the tokens the documents counted again touched are made (`_update`), reading
+    the buckets to change from the output folder `out`."""
     documents = search_order(site.documents)
     if fragments is None:
         fragments = []
@@ -210,8 +258,13 @@ def write_search_index(
         shards = previous
     else:
         counts = counts() if callable(counts) else counts
-        bucket_count, shard_digests = _Postings(counts, documents).write(sink, run, root)
-        shards = Shards(key, bucket_count, len(shard_digests), _folder_name("s/", shard_digests))
+        order = hashlib.sha256("\0".join(d.source for d in documents).encode()).hexdigest()
+        shards = None
+        if previous is not None and out is not None and counts.loaded_from and previous.counts == counts.loaded_from and previous.order == order:
+            shards = _update(counts, documents, previous, sink, run, root, out / "search" / previous.folder)
+        if shards is None:
+            shards = _Postings(counts, documents).write(sink, run, root)
+        shards = replace(shards, key=key, order=order)
     bucket_count, shard_folder = shards.buckets, shards.folder
     sink.rename(f"search/s/{PENDING}/", f"search/{shard_folder}")
     table = _table(documents, site)
@@ -257,6 +310,7 @@ class _Postings:
 
     def __init__(self, counts: TokenCounts, documents: list[Document]):
         self.rows, self.tokens, self.overflow = counts.sorted_rows({d.source: i for i, d in enumerate(documents)})
+        self.counts = counts
         self.token_shift = counts.token_shift
         self.slot_bits = counts.slot_bits
         self.count = len(documents)
@@ -281,36 +335,24 @@ class _Postings:
             postings += np.bincount(token[first], minlength=vocabulary)
         return frequency, lengths, postings
 
-    def write(self, sink: Sink, run=map, root: Path | None = None) -> tuple[int, list[bytes]]:
-        """Write the buckets and blocks; (bucket count, each shard file's sha256 in file order).
+    def write(self, sink: Sink, run=map, root: Path | None = None) -> Shards:
+        """Write the buckets and blocks; what they are (the folder named from each file's sha256).
 
         `run` maps `score_slice` over the slices (the worker pool's map, or the builtin); with
         `root`, the scorers write the block files there themselves (the staging folder)."""
         vocabulary, count = len(self.tokens), self.count
         frequency, lengths, postings = self._statistics()
-        norms = np.zeros(COUNTED * count, np.float64)
-        for number in range(COUNTED):
-            field_lengths = lengths[number * count : (number + 1) * count]
-            total = int(field_lengths.sum())
-            average = (total / count if count else 0) or 1
-            quantised: dict[int, int] = {}
-            whoosh = np.array(
-                [quantised.get(n) or quantised.setdefault(n, quantised_length(n)) for n in field_lengths.astype(np.int64).tolist()],
-                np.float64,
-            )
-            norms[number * count : (number + 1) * count] = K1 * ((1 - B) + B * whoosh / average)
-        highest = int(frequency.max()) if len(frequency) else 0
-        idf_of = np.array([0.0] + [math.log(count / (df + 1)) + 1 for df in range(1, highest + 1)], np.float64)
-        scale = np.array([WEIGHTS[field] * (K1 + 1) * IMPACT_SCALE for field in FIELDS] + [0.0], np.float64)  # mentions: 0
-        # the score's first product, scale × idf, per (field, token): the same number the loop made
-        weights = (scale[:, None] * idf_of[frequency].reshape(COUNTED, vocabulary)).ravel()
+        self.counts.lengths = lengths.astype(np.int64).reshape(COUNTED, count).T.copy()  # (kept for the next build's `_update`)
+        totals = tuple(int(lengths[number * count : (number + 1) * count].sum()) for number in range(COUNTED))
+        norms = _norms(lengths.astype(np.int64).reshape(COUNTED, count).T, totals)
+        weights = _weights(frequency, count).ravel()
         del frequency
 
         # (a token only documents dated after today have is in the vocabulary, with no postings)
-        small_size = sum(len(token) * 3 + 8 + 3 * n for token, n in zip(self.tokens, postings.tolist()) if 0 < n <= BLOCK_POSTINGS)
-        bucket_count = max(1, -(-small_size // BUCKET_BYTES))
+        small_size = sum(_bucket_bytes(token, n) for token, n in zip(self.tokens, postings.tolist()))
+        bucket_count = buckets_for(small_size)
         blocks_of = np.where(postings > BLOCK_POSTINGS, -(-postings // BLOCK_POSTINGS), 0)
-        first_block = np.concatenate(([0], np.cumsum(blocks_of)))
+        first_block = bucket_count + np.concatenate(([0], np.cumsum(blocks_of)))
         jobs = []
         for start, end in self._slices():
             first = int(self.rows[start] >> np.uint64(self.token_shift))
@@ -326,11 +368,11 @@ class _Postings:
                     self.token_shift,
                     self.slot_bits,
                     bucket_count,
-                    bucket_count + int(first_block[first]),
+                    np.where(blocks_of[first:last] > 0, first_block[first:last], -1),
                     root,
                     {
                         path: digest
-                        for number in range(bucket_count + int(first_block[first]), bucket_count + int(first_block[last]))
+                        for number in range(int(first_block[first]), int(first_block[last]))
                         if (digest := sink.previous_digest(path := _shard_path(number))) is not None
                     },
                 )
@@ -351,18 +393,245 @@ class _Postings:
             data = _json(bucket)
             sink.put(_shard_path(number), data)
             digests.append(hashlib.sha256(data).digest())
-        return bucket_count, digests + blocks
+        digests += blocks
+        blocked = tuple((self.tokens[t], int(blocks_of[t])) for t in np.flatnonzero(blocks_of).tolist())
+        return Shards("", bucket_count, len(digests), _folder_name("s/", digests), totals=totals, small_size=small_size, blocked=blocked)
 
     def _slices(self):
-        """(start, end) of slices of about ROWS_AT_ONCE rows, each ending where a token does."""
-        rows, start = self.rows, 0
-        while start < len(rows):
-            end = min(start + ROWS_AT_ONCE, len(rows))
-            if end < len(rows):
-                next_token = (int(rows[end - 1]) >> self.token_shift) + 1
-                end = int(np.searchsorted(rows, np.uint64(next_token << self.token_shift)))
-            yield start, end
-            start = end
+        return _token_slices(self.rows, self.token_shift)
+
+
+def _bucket_bytes(token: str, postings: int) -> int:
+    """About what a token adds to the buckets (`buckets_for`): nothing when it has blocks or no postings."""
+    return len(token) * 3 + 8 + 3 * postings if 0 < postings <= BLOCK_POSTINGS else 0
+
+
+def _norms(lengths: np.ndarray, totals: tuple[int, ...]) -> np.ndarray:
+    """(field, document) → BM25's length normalisation, from each document's field lengths
+    (document × field) quantised as whoosh stores them, over the field's `average_length`."""
+    count = len(lengths)
+    norms = np.zeros(COUNTED * count, np.float64)
+    for number in range(COUNTED):
+        field_lengths = lengths[:, number]
+        average = average_length(totals[number], count)
+        quantised: dict[int, int] = {}
+        whoosh = np.array([quantised.get(n) or quantised.setdefault(n, quantised_length(n)) for n in field_lengths.tolist()], np.float64)
+        norms[number * count : (number + 1) * count] = K1 * ((1 - B) + B * whoosh / average)
+    return norms
+
+
+def _weights(frequency: np.ndarray, count: int) -> np.ndarray:
+    """(field, token) → the score's first product, field scale × idf, from the document frequencies
+    (field-major): the same number the loop made."""
+    highest = int(frequency.max()) if len(frequency) else 0
+    idf_of = np.array([0.0] + [math.log(count / (df + 1)) + 1 for df in range(1, highest + 1)], np.float64)
+    scale = np.array([WEIGHTS[field] * (K1 + 1) * IMPACT_SCALE for field in FIELDS] + [0.0], np.float64)  # mentions: 0
+    return scale[:, None] * idf_of[frequency].reshape(COUNTED, -1)
+
+
+def _token_slices(rows: np.ndarray, token_shift: int):
+    """(start, end) of slices of about ROWS_AT_ONCE sorted rows, each ending where a token does."""
+    start = 0
+    while start < len(rows):
+        end = min(start + ROWS_AT_ONCE, len(rows))
+        if end < len(rows):
+            next_token = (int(rows[end - 1]) >> token_shift) + 1
+            end = int(np.searchsorted(rows, np.uint64(next_token << token_shift)))
+        yield start, end
+        start = end
+
+
+def _update(counts: TokenCounts, documents: list[Document], previous: Shards, sink: Sink, run, root: Path | None, folder: Path) -> Shards | None:
+    """The shards of `previous` with only the tokens that the documents counted again have or had
+    (or whose blocks moved) made again: their postings scored afresh (their document frequencies
+    may have changed), their blocks written, the buckets holding them read from the output
+    folder's `folder` and written with their entries replaced; every other file kept.
+
+    The result is the bytes indexing every token gives, as long as the number of documents, the
+    fields' `average_length`s and the bucket count are those of `previous` (the documents the
+    same, in the same order, checked by the caller): otherwise None, and every token is indexed.
+    None too when a bucket file is not what the output folder's manifest says."""
+    count = len(documents)
+    ids = {d.source: i for i, d in enumerate(documents)}
+    slots = len(counts.sources)
+    kept = counts.field_lengths()
+    ends = max([slots, len(kept), *(slot + 1 for slot in counts.replaced.values())])
+    document_of = np.full(ends, -1, np.int64)
+    for slot, source in enumerate(counts.sources):
+        if source is not None and source in ids:
+            document_of[slot] = ids[source]
+    live = np.flatnonzero(document_of >= 0)
+    if len(live) != count or len(previous.totals) != COUNTED:
+        return None
+    slot_lengths = np.zeros((ends, COUNTED), np.int64)
+    slot_lengths[: len(kept)] = kept
+    lengths = np.zeros((count, COUNTED), np.int64)
+    lengths[document_of[live]] = slot_lengths[live]
+    totals = tuple(int(total) for total in lengths.sum(axis=0))
+    if any(average_length(totals[f], count) != average_length(previous.totals[f], count) for f in range(len(FIELDS))):
+        return None  # (the mentions' norms do not matter: their weight is 0)
+    slot_of = {source: slot for slot, source in enumerate(counts.sources) if source is not None}
+    changed = {source: old for source, old in counts.replaced.items() if source in ids}
+    if any(counts.sources[slot] in ids and counts.sources[slot] not in changed for slot in counts.added):
+        return None  # a document the previous shards did not hold
+    old_document = np.full(ends, -1, np.int64)  # (the slots the changed documents had)
+    for source, old in changed.items():
+        old_document[old] = ids[source]
+
+    # the tokens whose postings changed: a (token, field, count) a document gained or lost, and every
+    # token of a field whose (quantised) length changed, as that changes the document's norm
+    shift, slot_shift = counts.token_shift, FIELD_BITS + COUNT_BITS
+    slot_mask = np.uint64((1 << counts.slot_bits) - 1)
+
+    def keyed(rows: np.ndarray, document: np.ndarray) -> np.ndarray:
+        slot = ((rows >> np.uint64(slot_shift)) & slot_mask).astype(np.intp)
+        return (rows & ~(slot_mask << np.uint64(slot_shift))) | (document[slot].astype(np.uint64) << np.uint64(slot_shift))
+
+    before = keyed(counts.slot_rows(changed.values()), old_document)
+    after = keyed(counts.slot_rows([slot_of[source] for source in changed], base=False), document_of)
+    affected = set((np.setxor1d(before, after) >> np.uint64(shift)).tolist())
+    for rows in (before, after):  # a count too big to pack is 0 in its row: its token counts as changed
+        affected.update((rows[rows & np.uint64(COUNT_LIMIT) == 0] >> np.uint64(shift)).tolist())
+    for source, old in changed.items():
+        new = slot_of[source]
+        for field in range(COUNTED):
+            if quantised_length(int(slot_lengths[old, field])) != quantised_length(int(slot_lengths[new, field])):
+                rows = np.concatenate((before, after))
+                of = ((rows >> np.uint64(slot_shift)) & slot_mask == np.uint64(ids[source])) & ((rows >> np.uint64(COUNT_BITS)) & np.uint64(7) == np.uint64(field))
+                affected.update((rows[of] >> np.uint64(shift)).tolist())
+    del before, after
+
+    texts = counts.tokens()
+    was_live = (document_of >= 0) | (old_document >= 0)
+    was_live[[slot_of[source] for source in changed]] = False
+
+    def rows_and_postings(tokens: set[int]):
+        """The tokens' rows of the documents indexed now, and per token its postings now and before
+        (a few arrays of the rows' length at a time: a body's tokens may have millions)."""
+        token_ids = np.array(sorted(tokens), np.int64)
+        rows = counts.token_rows(token_ids)
+        rows.sort(kind="stable")  # (sorted runs, and a few rows after)
+        slot = ((rows >> np.uint64(slot_shift)) & slot_mask).astype(np.int32)
+        indexed, was = document_of[slot] >= 0, was_live[slot]
+        del slot
+        postings = []
+        for mask in (indexed, was):
+            pairs = rows[mask] >> np.uint64(slot_shift)  # (token, slot): one posting each, its rows together
+            first = np.ones(len(pairs), bool)
+            first[1:] = pairs[1:] != pairs[:-1]
+            numbers = np.bincount((pairs[first] >> np.uint64(shift - slot_shift)).astype(np.intp), minlength=len(counts.texts))
+            del pairs, first
+            postings.append(dict(zip(token_ids.tolist(), numbers[token_ids].tolist())))
+        return rows[indexed], postings[0], postings[1]
+
+    rows, now, then = rows_and_postings(affected)
+    small_size = previous.small_size + sum(_bucket_bytes(texts[t], int(now.get(t, 0))) - _bucket_bytes(texts[t], int(then.get(t, 0))) for t in affected)
+    bucket_count = buckets_for(small_size)
+    if bucket_count != previous.buckets:
+        return None
+    blocked = dict(previous.blocked)
+    for t in affected:
+        if blocked.get(texts[t], 0) != (-(-int(then.get(t, 0)) // BLOCK_POSTINGS) if then.get(t, 0) > BLOCK_POSTINGS else 0):
+            return None  # not the counts the previous shards were made from
+        n = int(now.get(t, 0))
+        if n > BLOCK_POSTINGS:
+            blocked[texts[t]] = -(-n // BLOCK_POSTINGS)
+        else:
+            blocked.pop(texts[t], None)
+    first_before, first_now = _first_blocks(previous.blocked, bucket_count), _first_blocks(sorted(blocked.items()), bucket_count)
+    moved = {token for token, number in first_now.items() if first_before.get(token) != number} - {texts[t] for t in affected}
+    if moved:  # blocks after a token that gained or lost one: written under their new numbers
+        number_of = {text: number for number, text in enumerate(texts)}
+        more, _, _ = rows_and_postings({number_of[token] for token in moved})
+        affected |= {number_of[token] for token in moved}
+        rows = np.concatenate((rows, more))
+    files = bucket_count + sum(blocked.values())
+
+    # the buckets to write again, read from the output folder (checked against the manifest)
+    rewritten: dict[int, dict] = {}
+    for t in affected:
+        bucket = bucket_of(texts[t], bucket_count)
+        if bucket not in rewritten:
+            try:
+                data = (folder / str(bucket // PER_FOLDER) / f"{bucket}.json").read_bytes()
+            except OSError:
+                return None
+            if hashlib.sha256(data).digest() != sink.previous_digest(_shard_path(bucket)):
+                return None
+            rewritten[bucket] = json.loads(data)
+        rewritten[bucket].pop(texts[t], None)
+    block_paths = {_shard_path(first_now[texts[t]] + k) for t in affected if texts[t] in blocked for k in range(blocked[texts[t]])}
+    if not all(sink.holds(_shard_path(n)) for n in range(files) if n not in rewritten and _shard_path(n) not in block_paths):
+        return None
+
+    # score the affected tokens' postings as indexing every token does (same numbers, same order)
+    local = sorted(affected, key=texts.__getitem__)
+    local_of = np.full(len(texts), -1, np.int64)
+    local_of[local] = np.arange(len(local))
+    vocabulary = len(local)
+    frequency = np.zeros(COUNTED * vocabulary, np.int64)
+    local_rows, document_rows = local_of.astype(np.uint64) << np.uint64(shift), document_of.astype(np.uint64) << np.uint64(slot_shift)
+    for start in range(0, len(rows), ROWS_AT_ONCE):  # repacked in place, a slice at a time
+        part = rows[start : start + ROWS_AT_ONCE]
+        slot = ((part >> np.uint64(slot_shift)) & slot_mask).astype(np.intp)
+        part[:] = local_rows[(part >> np.uint64(shift)).astype(np.intp)] | document_rows[slot] | (part & np.uint64((1 << slot_shift) - 1))
+        fields = ((part >> np.uint64(COUNT_BITS)) & np.uint64(7)).astype(np.intp)
+        frequency += np.bincount(fields * vocabulary + (part >> np.uint64(shift)).astype(np.intp), minlength=COUNTED * vocabulary)
+    rows.sort()
+    overflow = {(int(local_of[t]), int(document_of[s]), f): n for (t, s, f), n in counts.overflow.items() if t < len(local_of) and local_of[t] >= 0 and s < ends and document_of[s] >= 0}
+    weights = _weights(frequency, count)
+    norms = _norms(lengths, totals)
+    block_numbers = np.array([first_now.get(texts[t], -1) for t in local], np.int64)
+    jobs = []
+    for start, end in _token_slices(rows, shift):
+        first, last = int(rows[start] >> np.uint64(shift)), int(rows[end - 1] >> np.uint64(shift)) + 1
+        jobs.append(
+            SliceJob(
+                rows[start:end],
+                first,
+                [texts[t] for t in local[first:last]],
+                weights[:, first:last].copy(),
+                norms,
+                {key: n for key, n in overflow.items() if first <= key[0] < last},
+                shift,
+                counts.slot_bits,
+                bucket_count,
+                block_numbers[first:last],
+                root,
+                {path: digest for path in block_paths if (digest := sink.previous_digest(path)) is not None},
+            )
+        )
+    digests: dict[str, bytes] = {}
+    for result in (run if len(jobs) > 1 else map)(score_slice, jobs):
+        for bucket, token, entry in result.entries:
+            rewritten[bucket][token] = entry
+        for path, digest, data, written in result.blocks:
+            if data is not None:
+                sink.put(path, data)
+            else:
+                sink.record(path, digest, written=written)
+            digests[path] = digest
+    for bucket, entries in rewritten.items():
+        data = _json({token: entries[token] for token in sorted(entries)})
+        sink.put(_shard_path(bucket), data)
+        digests[_shard_path(bucket)] = hashlib.sha256(data).digest()
+    ordered = []
+    for number in range(files):
+        path = _shard_path(number)
+        if path not in digests:
+            sink.keep(path)
+            digests[path] = sink.previous_digest(path)
+        ordered.append(digests[path])
+    return Shards("", bucket_count, files, _folder_name("s/", ordered), totals=totals, small_size=small_size, blocked=tuple(sorted(blocked.items())))
+
+
+def _first_blocks(blocked, bucket_count: int) -> dict[str, int]:
+    """Token → the shard number of its first block, for (token, blocks) in token order."""
+    first, number = {}, bucket_count
+    for token, blocks in blocked:
+        first[token] = number
+        number += blocks
+    return first
 
 
 class _Decoder:
@@ -401,8 +670,8 @@ class SliceJob:
     token_shift: int
     slot_bits: int
     bucket_count: int
-    first_block: int
-    """The shard number of the slice's first block."""
+    block_numbers: np.ndarray
+    """Token of the slice → the shard number of its first block (-1: the token sits in its bucket)."""
     root: Path | None
     previous: dict[str, bytes]
     """The digests of the blocks the output folder holds, by path: the same bytes are not written."""
@@ -475,14 +744,14 @@ def _encode(job: SliceJob, tokens: np.ndarray, documents: np.ndarray, impacts: n
             result.entries.append((bucket, token, entry))
             segment += 1
             continue
-        first_block = job.first_block + len(result.blocks)
+        first_block = int(job.block_numbers[int(tokens[start])])
         starts = []
         while segment < len(segment_starts) and segment_starts[segment] < end:
             a, b = int(segment_starts[segment]), int(segment_ends[segment])
+            path = _shard_path(first_block + len(starts) + (a > start))  # (starts: one per block after the first)
             if a > start:
                 starts.append(int(documents[a]))
             data = _json([gap_text[gap_at[a] : gap_at[b]], bases[segment], impact_text[impact_at[a] : impact_at[b]]])
-            path = _shard_path(job.first_block + len(result.blocks))
             digest = hashlib.sha256(data).digest()
             written = job.root is not None and job.previous.get(path) != digest
             if written:
