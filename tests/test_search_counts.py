@@ -9,14 +9,16 @@ import pytest
 
 from conftest import site_with_text
 from govsite.model import Document
-from govsite.search.analyzer import index_tokens
+from govsite.search.analyzer import exact_key, index_tokens, normalise, runs
 from govsite.search.counts import (
     BODY,
     COMPOSITES,
     FIELDS,
     WORD_CODES,
     TokenCounts,
+    OrganMentions,
     _body_codes,
+    _normalised,
     _tables,
     composition_seconds,
     count_chunk,
@@ -67,6 +69,18 @@ def test_random_text_of_every_awkward_kind_is_counted_as_the_analyzer_splits_it(
     text = "".join(generator.choice(ALPHABET) for _ in range(generator.randrange(1, 400)))
     assert counted(text) == Counter(index_tokens(text, characters=False)), repr(text)
     assert token_counter(text) == Counter(index_tokens(text)), repr(text)
+    assert _normalised(text)[1] == normalise(text), repr(text)
+    assert exact_key(text) == "\u0001".join(run for _, run in runs(text)), repr(text)
+
+
+def test_organ_mentions_are_the_same_from_a_body_normalised_once(corpus_site):
+    mentions = OrganMentions(corpus_site.result.site.config.issuers)
+    found = 0
+    for document in site_with_text(corpus_site).documents:
+        tokens = mentions.tokens(document)
+        assert mentions.tokens(document, _normalised(document.text)[1]) == tokens, document.source
+        found += len(tokens)
+    assert found, "the corpus names its organs"
 
 
 SIMPLE = "县财政局关于印发的通知〇○，。、：；！？（）〔〕“”《》—·０１２ＡＢａｂ　0129abXYZ \n①②Ⅰⅰ㊀μ"

@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..model import Document
-from .analyzer import exact_key, normalise, runs
+from .analyzer import exact_key, normalise, normalised_key, runs
 
 FIELDS = ("title", "doc_number", "issuer", "keywords", "body")
 """The indexed fields, in the order their scores are added up (search/shards.py)."""
@@ -150,21 +150,32 @@ def _tables() -> _Tables:
     return _Tables()
 
 
-def _body_codes(text: str) -> tuple[np.ndarray, list[str]]:
-    """The body's tokens (`index_tokens(text, characters=False)`): CJK ones as codes, one entry per
-    occurrence, and the words. Most bodies need no NFKC pass over the whole text: when every
+def _normalised(text: str) -> tuple[np.ndarray, str]:
+    """The text as `analyzer.normalise` makes it, and its code points (those outside the BMP as
+    U+FFFF: neither CJK nor a word). Most bodies need no NFKC pass over the whole text: when every
     character is `simple`, a table folds them one by one (，→ , ① → 1, Ⅰ → i, Ａ → a)."""
     tables = _tables()
     points = np.frombuffer(text.encode("utf-32-le"), np.uint32)
     if len(points) and int(points.max()) < 1 << 16:
         if not tables.known[points].all():
             tables.learn(points)
-        points = tables.fold[points] if tables.simple[points].all() else None
-    else:
-        points = None
-    if points is None:  # the general case: the analyzer's own normalisation
-        points = np.frombuffer(normalise(text).encode("utf-32-le"), np.uint32)
-        points = np.where(points < 1 << 16, points, 0xFFFF)  # outside the BMP: neither CJK nor a word
+        if tables.simple[points].all():
+            points = tables.fold[points]
+            return points, points.tobytes().decode("utf-32-le")
+    normalised = normalise(text)  # the general case: the analyzer's own normalisation
+    points = np.frombuffer(normalised.encode("utf-32-le"), np.uint32)
+    return np.where(points < 1 << 16, points, 0xFFFF), normalised
+
+
+def _body_codes(text: str) -> tuple[np.ndarray, list[str]]:
+    """The body's tokens (`index_tokens(text, characters=False)`): CJK ones as codes, one entry per
+    occurrence, and the words."""
+    return _codes(*_normalised(text))
+
+
+def _codes(points: np.ndarray, normalised: str) -> tuple[np.ndarray, list[str]]:
+    """`_body_codes` of a text `_normalised` made already."""
+    tables = _tables()
     codes = np.empty(0, np.int64)
     cjk = tables.cjk[points]
     where = np.flatnonzero(cjk)
@@ -184,8 +195,7 @@ def _body_codes(text: str) -> tuple[np.ndarray, list[str]]:
         edges = np.flatnonzero(np.diff(kind, prepend=np.int8(0), append=np.int8(0)))
         starts, ends = edges[:-1], edges[1:]
         keep = kind[starts] != 0
-        folded = points.tobytes().decode("utf-32-le")
-        words = [folded[a:b] for a, b in zip(starts[keep].tolist(), ends[keep].tolist())]
+        words = [normalised[a:b] for a, b in zip(starts[keep].tolist(), ends[keep].tolist())]
     return codes, words
 
 
@@ -254,12 +264,16 @@ class OrganMentions:
         for ending in sorted(endings):
             self._longer[ending[-3:]].append(ending)
         shortest = sorted(self._longer)
-        self._pattern = re.compile("(?=(" + "|".join(map(re.escape, shortest)) + "))") if shortest else None
+        # (the class of first characters first: most places are passed without trying each ending)
+        firsts = re.escape("".join(sorted({ending[0] for ending in shortest})))
+        self._pattern = re.compile(f"(?=[{firsts}])(?=(" + "|".join(map(re.escape, shortest)) + "))") if shortest else None
 
-    def tokens(self, document: Document) -> list[str]:
+    def tokens(self, document: Document, normalised_text: str | None = None) -> list[str]:
+        """`normalised_text`: the document's text as `analyzer.normalise` made it, when known."""
         if self._pattern is None:
             return []
-        text = exact_key(document.title) + "\u0002" + exact_key(document.text)
+        body = exact_key(document.text) if normalised_text is None else normalised_key(normalised_text)
+        text = exact_key(document.title) + "\u0002" + body
         found = {match.group(1) for match in self._pattern.finditer(text)}
         return [MENTION + ending for short in sorted(found) for ending in self._longer[short] if ending in text]
 
@@ -275,14 +289,15 @@ def count_chunk(documents: list[Document], mentions: OrganMentions | None = None
     overflow: dict[int, int] = {}
     size = 0
     for number, document in enumerate(documents):
+        body = _normalised(document.text)  # (normalised once for the body's tokens and its mentions)
         texts = list(field_texts(document).values())
         if mentions is not None:
-            texts.append(mentions.tokens(document))
+            texts.append(mentions.tokens(document, body[1]))
         for field, text in enumerate(texts):
             if field == MENTIONS:
                 counter, unique, counts = Counter(text), np.empty(0, np.int64), np.empty(0, np.int64)
             elif field == BODY:
-                codes, found = _body_codes(text)
+                codes, found = _codes(*body)
                 counter = Counter(found)
                 unique, counts = np.unique(codes, return_counts=True) if len(codes) else (codes, codes)
             else:
