@@ -202,17 +202,6 @@ def _codes(points: np.ndarray, normalised: str) -> tuple[np.ndarray, list[str]]:
 # --- counting documents ----------------------------------------------------------------------
 
 
-def _split(counter: Counter) -> tuple[Counter, dict[int, int]]:
-    """(words with their counts, CJK token codes with theirs)."""
-    words, cjk = Counter(), {}
-    for token, count in counter.items():
-        if ord(token[0]) < 0x25CB:
-            words[token] = count
-        else:
-            cjk[ord(token) if len(token) == 1 else ord(token[0]) << 16 | ord(token[1])] = count
-    return words, cjk
-
-
 WORD_CODES = 1 << 32
 """A chunk's words are coded from here up (CJK codes are below: two 16-bit characters)."""
 CHUNK_DOCUMENTS = 256
@@ -281,11 +270,15 @@ class OrganMentions:
 
 def count_chunk(documents: list[Document], mentions: OrganMentions | None = None) -> ChunkCounts:
     """Count the tokens of each document's fields (its `text` filled), and with `mentions`, the
-    organs each names whole (field MENTIONS)."""
+    organs each names whole (field MENTIONS). A field's rows are its CJK tokens, then its words,
+    each in the order first met."""
     if len(documents) > CHUNK_DOCUMENTS:
         raise ValueError(f"a chunk counts at most {CHUNK_DOCUMENTS} documents")
     words: dict[str, int] = {}
     parts: list[np.ndarray] = []
+    short: list[int] = []
+    """Rows of the short fields since the last body, packed one by one: a title has a few dozen
+    tokens, too few to pay for numpy's calls."""
     overflow: dict[int, int] = {}
     size = 0
     for number, document in enumerate(documents):
@@ -294,29 +287,39 @@ def count_chunk(documents: list[Document], mentions: OrganMentions | None = None
         if mentions is not None:
             texts.append(mentions.tokens(document, body[1]))
         for field, text in enumerate(texts):
-            if field == MENTIONS:
-                counter, unique, counts = Counter(text), np.empty(0, np.int64), np.empty(0, np.int64)
-            elif field == BODY:
+            head = (number << (FIELD_BITS + COUNT_BITS)) | (field << COUNT_BITS)
+            if field == BODY:
                 codes, found = _codes(*body)
-                counter = Counter(found)
                 unique, counts = np.unique(codes, return_counts=True) if len(codes) else (codes, codes)
-            else:
-                counter, cjk = _split(token_counter(text))
-                unique = np.fromiter(cjk, np.int64, len(cjk))
-                counts = np.fromiter(cjk.values(), np.int64, len(cjk))
-            if counter:
-                word_codes = [WORD_CODES + words.setdefault(word, len(words)) for word in counter]
-                unique = np.concatenate((unique, np.array(word_codes, np.int64)))
-                counts = np.concatenate((counts, np.fromiter(counter.values(), np.int64, len(counter))))
-            if not len(unique):
+                counter = Counter(found)
+                if counter:
+                    word_codes = [WORD_CODES + words.setdefault(word, len(words)) for word in counter]
+                    unique = np.concatenate((unique, np.array(word_codes, np.int64)))
+                    counts = np.concatenate((counts, np.fromiter(counter.values(), np.int64, len(counter))))
+                if not len(unique):
+                    continue
+                big = counts > COUNT_LIMIT
+                if big.any():
+                    for at in np.flatnonzero(big).tolist():
+                        overflow[size + at] = int(counts[at])
+                    counts = np.where(big, 0, counts)
+                if short:
+                    parts.append(np.array(short, np.int64))
+                    short = []
+                parts.append((unique << _CHUNK_CODE_SHIFT) | head | counts)
+                size += len(unique)
                 continue
-            big = counts > COUNT_LIMIT
-            if big.any():
-                for at in np.flatnonzero(big).tolist():
-                    overflow[size + at] = int(counts[at])
-                counts = np.where(big, 0, counts)
-            parts.append((unique << _CHUNK_CODE_SHIFT) | (number << (FIELD_BITS + COUNT_BITS)) | (field << COUNT_BITS) | counts)
-            size += len(unique)
+            counter = Counter(text) if field == MENTIONS else token_counter(text)
+            cjk = [(code_of(token), count) for token, count in counter.items() if ord(token[0]) >= 0x25CB]
+            found = [(WORD_CODES + words.setdefault(token, len(words)), count) for token, count in counter.items() if ord(token[0]) < 0x25CB]
+            for code, count in cjk + found:
+                if count > COUNT_LIMIT:
+                    overflow[size] = count
+                    count = 0
+                short.append((code << _CHUNK_CODE_SHIFT) | head | count)
+                size += 1
+    if short:
+        parts.append(np.array(short, np.int64))
     rows = np.concatenate(parts).view(np.uint64) if parts else np.empty(0, np.uint64)
     return ChunkCounts(rows, list(words), overflow)
 
