@@ -51,17 +51,19 @@ def field_texts(document: Document) -> dict[str, str]:
     }
 
 
-def token_counter(text: str, characters: bool = True) -> Counter:
-    """`Counter(analyzer.index_tokens(text, characters))`, without making the list in order first."""
-    tokens: list[str] = []
+def _short_tokens(text: str) -> tuple[list[int], list[str]]:
+    """The tokens of a short field (`analyzer.index_tokens(text)`): the CJK ones as codes (`code_of`),
+    and the words, each kind in the order `index_tokens` gives them."""
+    codes: list[int] = []
+    words: list[str] = []
     for kind, run in runs(text):
-        if kind != "cjk" or len(run) == 1:
-            tokens.append(run)
+        if kind != "cjk":
+            words.append(run)
         else:
-            if characters:
-                tokens.extend(run)
-            tokens.extend(map(str.__add__, run[:-1], run[1:]))
-    return Counter(tokens)
+            points = list(map(ord, run))
+            codes.extend(points)
+            codes.extend([first << 16 | second for first, second in zip(points, points[1:])])
+    return codes, words
 
 
 # --- a body's tokens as numbers --------------------------------------------------------------
@@ -309,10 +311,9 @@ def count_chunk(documents: list[Document], mentions: OrganMentions | None = None
                 parts.append((unique << _CHUNK_CODE_SHIFT) | head | counts)
                 size += len(unique)
                 continue
-            counter = Counter(text) if field == MENTIONS else token_counter(text)
-            cjk = [(code_of(token), count) for token, count in counter.items() if ord(token[0]) >= 0x25CB]
-            found = [(WORD_CODES + words.setdefault(token, len(words)), count) for token, count in counter.items() if ord(token[0]) < 0x25CB]
-            for code, count in cjk + found:
+            cjk, found = ([], text) if field == MENTIONS else _short_tokens(text)
+            coded = list(Counter(cjk).items()) + [(WORD_CODES + words.setdefault(word, len(words)), count) for word, count in Counter(found).items()]
+            for code, count in coded:
                 if count > COUNT_LIMIT:
                     overflow[size] = count
                     count = 0
