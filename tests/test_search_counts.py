@@ -84,6 +84,27 @@ def test_organ_mentions_are_the_same_from_a_body_normalised_once(corpus_site):
     assert found, "the corpus names its organs"
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_bodies_counted_together_in_a_chunk_do_not_run_into_each_other(seed):
+    """A chunk's bodies are coded in one pass (`_bodies`): a run or a word at the end of one body
+    must not join one at the start of the next."""
+    generator = random.Random(seed)
+    texts = ["".join(generator.choice(ALPHABET) for _ in range(generator.randrange(0, 60))) for _ in range(40)]
+    texts += ["县财政局", "政府 工作", "", "abc", "123", "局长"]  # ends and starts that would join
+    documents = [
+        Document(source=f"{n}.md", shown=f"{n}.md", url=f"{n}/", title="", category="c", issuer="", date=None, body="", body_line=1, text=text)
+        for n, text in enumerate(texts)
+    ]
+    chunk = count_chunk(documents)
+    codes, numbers, fields, counts = chunk.unpacked()
+    found: dict[int, Counter] = {}
+    for code, number, field, count in zip(codes.tolist(), numbers.tolist(), fields.tolist(), counts.tolist()):
+        if field == BODY:
+            found.setdefault(number, Counter())[text_of(code) if code < WORD_CODES else chunk.words[code - WORD_CODES]] += count
+    for number, text in enumerate(texts):
+        assert found.get(number, Counter()) == Counter(index_tokens(text, characters=False)), repr(text)
+
+
 SIMPLE = "县财政局关于印发的通知〇○，。、：；！？（）〔〕“”《》—·０１２ＡＢａｂ　0129abXYZ \n①②Ⅰⅰ㊀μ"
 
 

@@ -6,7 +6,7 @@ field, count), in numpy arrays, and each token's text is kept once.
 
 Counting is the costliest per-document step of indexing, so a body is not split into a list of
 token strings: its characters become numbers (`_body_codes`), a CJK bigram is the number
-`first << 16 | second`, and numpy counts them. The tokens are those of
+`first << 16 | second`, and numpy counts them, a chunk's bodies at once (`_bodies`). The tokens are those of
 `analyzer.index_tokens` (tests/test_search_counts.py compares both on every corpus and on
 random text). Worker processes count a chunk of documents (`count_chunk`); the build merges
 the chunks in order (`TokenCounts.add`)."""
@@ -172,13 +172,15 @@ def _normalised(text: str) -> tuple[np.ndarray, str]:
 def _body_codes(text: str) -> tuple[np.ndarray, list[str]]:
     """The body's tokens (`index_tokens(text, characters=False)`): CJK ones as codes, one entry per
     occurrence, and the words."""
-    return _codes(*_normalised(text))
+    codes, _, words, _ = _codes(*_normalised(text))
+    return codes, words
 
 
-def _codes(points: np.ndarray, normalised: str) -> tuple[np.ndarray, list[str]]:
-    """`_body_codes` of a text `_normalised` made already."""
+def _codes(points: np.ndarray, normalised: str) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """`_body_codes` of a text `_normalised` made already, with where each code's first character
+    and each word stand in it: (codes, their places, words, their places)."""
     tables = _tables()
-    codes = np.empty(0, np.int64)
+    codes = places = np.empty(0, np.int64)
     cjk = tables.cjk[points]
     where = np.flatnonzero(cjk)
     if len(where):
@@ -191,14 +193,45 @@ def _codes(points: np.ndarray, normalised: str) -> tuple[np.ndarray, list[str]]:
         alone[:-1] &= ~joined
         alone[1:] &= ~joined
         codes = np.concatenate((bigrams, chars[alone]))
+        places = np.concatenate((where[:-1][joined], where[alone]))
     words: list[str] = []
+    starts = np.empty(0, np.int64)
     kind = tables.word[points]
     if kind.any():
         edges = np.flatnonzero(np.diff(kind, prepend=np.int8(0), append=np.int8(0)))
         starts, ends = edges[:-1], edges[1:]
         keep = kind[starts] != 0
-        words = [normalised[a:b] for a, b in zip(starts[keep].tolist(), ends[keep].tolist())]
-    return codes, words
+        starts = starts[keep]
+        words = [normalised[a:b] for a, b in zip(starts.tolist(), ends[keep].tolist())]
+    return codes, places, words, starts
+
+
+_CODE_BITS = 40
+"""Room for a CJK code (32 bits) below a document's number, when a chunk's codes are counted together."""
+
+
+def _bodies(texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, list[str], str]]:
+    """For each text, its `_body_codes` counted: (CJK codes in order, their counts, words, the text
+    as `analyzer.normalise` makes it). The texts of a chunk are coded in one pass, joined by line
+    breaks (which end every run and word): numpy's calls cost more than its work on one body."""
+    if not texts:
+        return []
+    normalised = [_normalised(text) for text in texts]
+    line_break = np.array([0x0A], np.uint32)
+    points = np.concatenate([part for text_points, _ in normalised for part in (text_points, line_break)])
+    codes, places, words, starts = _codes(points, "".join(text + "\n" for _, text in normalised))
+    firsts = np.cumsum([0] + [len(text) + 1 for _, text in normalised])
+    """Where each text starts in `points`."""
+    keys, counts = np.unique((np.searchsorted(firsts, places, side="right") - 1) << _CODE_BITS | codes, return_counts=True)
+    bounds = np.searchsorted(keys >> _CODE_BITS, np.arange(len(texts) + 1)).tolist()
+    keys &= (1 << _CODE_BITS) - 1
+    found: list[list[str]] = [[] for _ in texts]
+    for word, number in zip(words, (np.searchsorted(firsts, starts, side="right") - 1).tolist()):
+        found[number].append(word)
+    return [
+        (keys[bounds[number] : bounds[number + 1]], counts[bounds[number] : bounds[number + 1]], found[number], normalised[number][1])
+        for number in range(len(texts))
+    ]
 
 
 # --- counting documents ----------------------------------------------------------------------
@@ -283,17 +316,16 @@ def count_chunk(documents: list[Document], mentions: OrganMentions | None = None
     tokens, too few to pay for numpy's calls."""
     overflow: dict[int, int] = {}
     size = 0
+    bodies = _bodies([document.text for document in documents])
     for number, document in enumerate(documents):
-        body = _normalised(document.text)  # (normalised once for the body's tokens and its mentions)
+        body_codes, body_counts, body_words, body = bodies[number]
         texts = list(field_texts(document).values())
         if mentions is not None:
-            texts.append(mentions.tokens(document, body[1]))
+            texts.append(mentions.tokens(document, body))  # (the body normalised once for both)
         for field, text in enumerate(texts):
             head = (number << (FIELD_BITS + COUNT_BITS)) | (field << COUNT_BITS)
             if field == BODY:
-                codes, found = _codes(*body)
-                unique, counts = np.unique(codes, return_counts=True) if len(codes) else (codes, codes)
-                counter = Counter(found)
+                unique, counts, counter = body_codes, body_counts, Counter(body_words)
                 if counter:
                     word_codes = [WORD_CODES + words.setdefault(word, len(words)) for word in counter]
                     unique = np.concatenate((unique, np.array(word_codes, np.int64)))
