@@ -17,6 +17,7 @@ from urllib.parse import quote
 import jinja2
 import rcssmin
 import rjsmin
+from markupsafe import Markup
 
 from .load import shown_path
 from .markdown import href
@@ -109,9 +110,19 @@ def make_environment(theme: Theme, site: Site, assets: dict[str, str]) -> jinja2
     # the same few URLs (menu, footer, categories, issuers) are on every page: each is quoted once
     env.filters["href"] = functools.lru_cache(maxsize=4096)(lambda url: href(base_path, url))
     env.filters["absolute"] = lambda url: config.base_url + quote(url, safe="/#")
+    made: dict[tuple[int, int], tuple[object, object, Markup]] = {}
+
+    def once(macro, value) -> Markup:
+        """`macro(value)`, made once a build for each value: a document's row is the same in each
+        of the lists that show it (the macro and the value are kept, so their ids are not reused)."""
+        key = (id(macro), id(value))
+        if key not in made:
+            made[key] = (macro, value, macro(value))
+        return made[key][2]
+
     env.filters["filesize"] = filesize
     env.filters["cn_date"] = lambda d: f"{d.year}年{d.month:02d}月{d.day:02d}日" if d else ""
-    env.globals.update(site=config, today=site.today, asset=asset, site_feed=("feed.xml", f"{config.title} 订阅"))
+    env.globals.update(site=config, today=site.today, asset=asset, once=once, site_feed=("feed.xml", f"{config.title} 订阅"))
     return env
 
 
