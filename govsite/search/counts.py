@@ -6,9 +6,9 @@ field, count), in numpy arrays, and each token's text is kept once.
 
 Counting is the costliest per-document step of indexing, so a body is not split into a list of
 token strings: its characters become numbers (`_body_codes`), a CJK bigram is the number
-`first << 16 | second`, and numpy counts them, a chunk's bodies at once (`_bodies`). The tokens are those of
-`analyzer.index_tokens` (tests/test_search_counts.py compares both on every corpus and on
-random text). Worker processes count a chunk of documents (`count_chunk`); the build merges
+`first << 16 | second`, and numpy counts them, a chunk's bodies at once (`_bodies`). The
+tokens are those of `analyzer.index_tokens` (tests/test_search_counts.py compares both on
+every corpus and on random text). Worker processes count a chunk of documents (`count_chunk`); the build merges
 the chunks in order (`TokenCounts.add`)."""
 
 from __future__ import annotations
@@ -52,8 +52,8 @@ def field_texts(document: Document) -> dict[str, str]:
 
 
 def _short_tokens(text: str) -> tuple[list[int], list[str]]:
-    """The tokens of a short field (`analyzer.index_tokens(text)`): the CJK ones as codes (`code_of`),
-    and the words, each kind in the order `index_tokens` gives them."""
+    """The tokens of a short field (`analyzer.index_tokens(text)`): the CJK ones as codes (`code_of`;
+    a run's characters, then its bigrams), and the words."""
     codes: list[int] = []
     words: list[str] = []
     for kind, run in runs(text):
@@ -220,8 +220,7 @@ def _bodies(texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, list[str], s
     line_break = np.array([0x0A], np.uint32)
     points = np.concatenate([part for text_points, _ in normalised for part in (text_points, line_break)])
     codes, places, words, starts = _codes(points, "".join(text + "\n" for _, text in normalised))
-    firsts = np.cumsum([0] + [len(text) + 1 for _, text in normalised])
-    """Where each text starts in `points`."""
+    firsts = np.cumsum([0] + [len(text) + 1 for _, text in normalised])  # where each text starts in `points`
     keys, counts = np.unique((np.searchsorted(firsts, places, side="right") - 1) << _CODE_BITS | codes, return_counts=True)
     bounds = np.searchsorted(keys >> _CODE_BITS, np.arange(len(texts) + 1)).tolist()
     keys &= (1 << _CODE_BITS) - 1
