@@ -17,8 +17,10 @@ from .problems import Problems
 
 @lru_cache(maxsize=1)
 def parser() -> MarkdownIt:
-    """CommonMark with raw HTML off (a bare MarkdownIt() passes it through), plus tables."""
-    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table")
+    """CommonMark with raw HTML off (a bare MarkdownIt() passes it through), plus tables. The raw
+    HTML rules are disabled too: with `html` off they only return False, for every block and
+    every `<` of every body."""
+    md = MarkdownIt("commonmark", {"html": False, "typographer": False}).enable("table").disable(["html_block", "html_inline"])
     md.add_render_rule("table_open", _table_open)
     md.add_render_rule("table_close", _table_close)
     return md

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import datetime as dt
 import hashlib
 import traceback
@@ -16,6 +17,7 @@ from urllib.parse import quote
 import jinja2
 import rcssmin
 import rjsmin
+from markupsafe import Markup
 
 from .load import shown_path
 from .markdown import href
@@ -95,6 +97,7 @@ def make_environment(theme: Theme, site: Site, assets: dict[str, str]) -> jinja2
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        auto_reload=False,  # an environment serves one build: no need to stat every template for every page
     )
     config = site.config
     base_path = config.base_path
@@ -104,11 +107,22 @@ def make_environment(theme: Theme, site: Site, assets: dict[str, str]) -> jinja2
             raise jinja2.TemplateError(f"主题中没有静态文件 static/{name}")
         return base_path + assets[name]
 
-    env.filters["href"] = lambda url: href(base_path, url)
+    # the same few URLs (menu, footer, categories, issuers) are on every page: each is quoted once
+    env.filters["href"] = functools.lru_cache(maxsize=4096)(lambda url: href(base_path, url))
     env.filters["absolute"] = lambda url: config.base_url + quote(url, safe="/#")
+    made: dict[tuple[int, int], tuple[object, object, Markup]] = {}
+
+    def once(macro, value) -> Markup:
+        """`macro(value)`, made once a build for each value: a document's row is the same in each
+        of the lists that show it (the macro and the value are kept, so their ids are not reused)."""
+        key = (id(macro), id(value))
+        if key not in made:
+            made[key] = (macro, value, macro(value))
+        return made[key][2]
+
     env.filters["filesize"] = filesize
     env.filters["cn_date"] = lambda d: f"{d.year}年{d.month:02d}月{d.day:02d}日" if d else ""
-    env.globals.update(site=config, today=site.today, asset=asset, site_feed=("feed.xml", f"{config.title} 订阅"))
+    env.globals.update(site=config, today=site.today, asset=asset, once=once, site_feed=("feed.xml", f"{config.title} 订阅"))
     return env
 
 

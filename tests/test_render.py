@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import lxml.html
 import pytest
 
 from conftest import MINIMAL_SITE_YAML, build_content, document, make_content, write_files
@@ -70,3 +71,25 @@ def test_titles_and_metadata_are_escaped_everywhere_they_appear(build_site):
     assert page.xpath("//script") == []
     feed = (site.out / "feed.xml").read_text()
     assert "<script>" not in feed and "&lt;script&gt;" in feed
+
+
+def test_each_document_has_its_own_row_the_same_in_every_list_that_shows_it(build_site):
+    """A row is made once a build and reused (render.py `once`): each list must still show each
+    document's own row, escaped, whichever list showed it first."""
+    titles = {"a": "<甲>关于测试的通知", "b": "乙通知", "c": "丙通知"}
+    site = build_site({
+        "zcwj/a.md": document(title=titles["a"], doc_number="测政发〔2024〕1号"),
+        "zcwj/b.md": document(title=titles["b"], date="2024-06-01", expiry="2024-07-01"),
+        "zcwj/c.md": document(title=titles["c"], date="2023-03-01"),
+    })
+    rows: dict[str, set[str]] = {}
+    for path in site.out.rglob("index.html"):
+        raw = path.read_text(encoding="utf-8")
+        assert "<甲>" not in raw, path
+        for row in lxml.html.fromstring(raw).xpath("//li[@class='doc-row']"):
+            rows.setdefault(row.xpath("string(a/@href)"), set()).add(lxml.html.tostring(row, encoding="unicode", with_tail=False))
+    for name, title in titles.items():
+        assert len(rows[f"/zcwj/{name}/"]) == 1, rows[f"/zcwj/{name}/"]
+        [row] = rows[f"/zcwj/{name}/"]
+        assert lxml.html.fromstring(row).xpath("string(a)") == title
+    assert "测政发" in rows["/zcwj/a/"].pop() and "测政发" not in rows["/zcwj/b/"].pop()

@@ -9,20 +9,22 @@ import pytest
 
 from conftest import site_with_text
 from govsite.model import Document
-from govsite.search.analyzer import index_tokens
+from govsite.search.analyzer import exact_key, index_tokens, normalise, runs
 from govsite.search.counts import (
     BODY,
     COMPOSITES,
     FIELDS,
     WORD_CODES,
     TokenCounts,
+    OrganMentions,
     _body_codes,
+    _normalised,
     _tables,
     composition_seconds,
     count_chunk,
     field_texts,
     text_of,
-    token_counter,
+    _short_tokens,
 )
 
 
@@ -66,7 +68,41 @@ def test_random_text_of_every_awkward_kind_is_counted_as_the_analyzer_splits_it(
     generator = random.Random(seed)
     text = "".join(generator.choice(ALPHABET) for _ in range(generator.randrange(1, 400)))
     assert counted(text) == Counter(index_tokens(text, characters=False)), repr(text)
-    assert token_counter(text) == Counter(index_tokens(text)), repr(text)
+    codes, words = _short_tokens(text)
+    assert Counter(map(text_of, codes)) + Counter(words) == Counter(index_tokens(text)), repr(text)
+    assert _normalised(text)[1] == normalise(text), repr(text)
+    assert exact_key(text) == "\u0001".join(run for _, run in runs(text)), repr(text)
+
+
+def test_organ_mentions_are_the_same_from_a_body_normalised_once(corpus_site):
+    mentions = OrganMentions(corpus_site.result.site.config.issuers)
+    found = 0
+    for document in site_with_text(corpus_site).documents:
+        tokens = mentions.tokens(document)
+        assert mentions.tokens(document, _normalised(document.text)[1]) == tokens, document.source
+        found += len(tokens)
+    assert found, "the corpus names its organs"
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_bodies_counted_together_in_a_chunk_do_not_run_into_each_other(seed):
+    """A chunk's bodies are coded in one pass (`_bodies`): a run or a word at the end of one body
+    must not join one at the start of the next."""
+    generator = random.Random(seed)
+    texts = ["".join(generator.choice(ALPHABET) for _ in range(generator.randrange(0, 60))) for _ in range(40)]
+    texts += ["县财政局", "政府 工作", "", "abc", "123", "局长"]  # ends and starts that would join
+    documents = [
+        Document(source=f"{n}.md", shown=f"{n}.md", url=f"{n}/", title="", category="c", issuer="", date=None, body="", body_line=1, text=text)
+        for n, text in enumerate(texts)
+    ]
+    chunk = count_chunk(documents)
+    codes, numbers, fields, counts = chunk.unpacked()
+    found: dict[int, Counter] = {}
+    for code, number, field, count in zip(codes.tolist(), numbers.tolist(), fields.tolist(), counts.tolist()):
+        if field == BODY:
+            found.setdefault(number, Counter())[text_of(code) if code < WORD_CODES else chunk.words[code - WORD_CODES]] += count
+    for number, text in enumerate(texts):
+        assert found.get(number, Counter()) == Counter(index_tokens(text, characters=False)), repr(text)
 
 
 SIMPLE = "县财政局关于印发的通知〇○，。、：；！？（）〔〕“”《》—·０１２ＡＢａｂ　0129abXYZ \n①②Ⅰⅰ㊀μ"

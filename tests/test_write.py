@@ -17,6 +17,15 @@ def test_a_new_build_replaces_the_old_one_whole_and_leaves_no_staging_folders(tm
     assert sorted(p.name for p in tmp_path.iterdir()) == ["build"]
 
 
+def test_folders_are_made_again_in_each_build_though_the_process_remembers_those_it_made(tmp_path):
+    """`put` makes each folder once (write.py `_made`); the staging folder of the next build in the
+    same process has the same name, and its folders must be made again."""
+    out = tmp_path / "build"
+    for text in (b"one", b"two", b"three"):
+        write_site([OutputFile("a/b/c/index.html", text), OutputFile("a/index.html", text)], out)
+        assert (out / "a/b/c/index.html").read_bytes() == text
+
+
 def test_a_failure_while_writing_leaves_the_previous_site_as_it_was(tmp_path):
     out = tmp_path / "build"
     write_site([OutputFile("index.html", b"old")], out)

@@ -12,10 +12,14 @@ import re
 import unicodedata
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3007\u25cb"
-_RUN_RE = re.compile(f"([{_CJK}]+(?: +[{_CJK}]+)*)|([0-9]+)|([a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f]+)")
+_CJK_RUN = f"[{_CJK}]+(?: +[{_CJK}]+)*"
+_DIGIT_RUN = "[0-9]+"
+_LETTER_RUN = "[a-z\u00df-\u00f6\u00f8-\u00ff\u0100-\u024f]+"
+_RUN_RE = re.compile(f"({_CJK_RUN})|({_DIGIT_RUN})|({_LETTER_RUN})")
 """One regular expression (search.js applies the same rules with code-point ranges): CJK runs (spaces between two ideographs do not
 break a run: letter-spaced text such as 促 进 转 型, common in real summaries, must match
 促进转型), digit runs, letter runs (separate, so GB11643 matches GB 11643)."""
+_ANY_RUN_RE = re.compile(f"{_CJK_RUN}|{_DIGIT_RUN}|{_LETTER_RUN}")
 
 
 def normalise(text: str) -> str:
@@ -76,4 +80,10 @@ def query_words(query: str) -> list[list[str]]:
 def exact_key(text: str) -> str:
     """The text's runs joined by U+0001 (search.js `exactKey`): the same words and characters, with
     punctuation, brackets, spaces, width and case set aside, for "does it stand here whole" checks."""
-    return "\u0001".join(run for _, run in runs(text))
+    return normalised_key(normalise(text))
+
+
+def normalised_key(normalised: str) -> str:
+    """`exact_key` of a text `normalise` made already (search/counts.py normalises a body once for all its uses)."""
+    # the runs without their kinds: only a CJK run holds spaces, and `runs` drops them
+    return "\u0001".join(_ANY_RUN_RE.findall(normalised)).replace(" ", "")

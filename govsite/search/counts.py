@@ -6,9 +6,9 @@ field, count), in numpy arrays, and each token's text is kept once.
 
 Counting is the costliest per-document step of indexing, so a body is not split into a list of
 token strings: its characters become numbers (`_body_codes`), a CJK bigram is the number
-`first << 16 | second`, and numpy counts them. The tokens are those of
-`analyzer.index_tokens` (tests/test_search_counts.py compares both on every corpus and on
-random text). Worker processes count a chunk of documents (`count_chunk`); the build merges
+`first << 16 | second`, and numpy counts them, a chunk's bodies at once (`_bodies`). The
+tokens are those of `analyzer.index_tokens` (tests/test_search_counts.py compares both on
+every corpus and on random text). Worker processes count a chunk of documents (`count_chunk`); the build merges
 the chunks in order (`TokenCounts.add`)."""
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..model import Document
-from .analyzer import exact_key, normalise, runs
+from .analyzer import exact_key, normalise, normalised_key, runs
 
 FIELDS = ("title", "doc_number", "issuer", "keywords", "body")
 """The indexed fields, in the order their scores are added up (search/shards.py)."""
@@ -52,17 +52,19 @@ def field_texts(document: Document) -> dict[str, str]:
     }
 
 
-def token_counter(text: str, characters: bool = True) -> Counter:
-    """`Counter(analyzer.index_tokens(text, characters))`, without making the list in order first."""
-    tokens: list[str] = []
+def _short_tokens(text: str) -> tuple[list[int], list[str]]:
+    """The tokens of a short field (`analyzer.index_tokens(text)`): the CJK ones as codes (`code_of`;
+    a run's characters, then its bigrams), and the words."""
+    codes: list[int] = []
+    words: list[str] = []
     for kind, run in runs(text):
-        if kind != "cjk" or len(run) == 1:
-            tokens.append(run)
+        if kind != "cjk":
+            words.append(run)
         else:
-            if characters:
-                tokens.extend(run)
-            tokens.extend(map(str.__add__, run[:-1], run[1:]))
-    return Counter(tokens)
+            points = list(map(ord, run))
+            codes.extend(points)
+            codes.extend([first << 16 | second for first, second in zip(points, points[1:])])
+    return codes, words
 
 
 # --- a body's tokens as numbers --------------------------------------------------------------
@@ -151,22 +153,35 @@ def _tables() -> _Tables:
     return _Tables()
 
 
-def _body_codes(text: str) -> tuple[np.ndarray, list[str]]:
-    """The body's tokens (`index_tokens(text, characters=False)`): CJK ones as codes, one entry per
-    occurrence, and the words. Most bodies need no NFKC pass over the whole text: when every
+def _normalised(text: str) -> tuple[np.ndarray, str]:
+    """The text as `analyzer.normalise` makes it, and its code points (those outside the BMP as
+    U+FFFF: neither CJK nor a word). Most bodies need no NFKC pass over the whole text: when every
     character is `simple`, a table folds them one by one (，→ , ① → 1, Ⅰ → i, Ａ → a)."""
     tables = _tables()
     points = np.frombuffer(text.encode("utf-32-le"), np.uint32)
     if len(points) and int(points.max()) < 1 << 16:
         if not tables.known[points].all():
             tables.learn(points)
-        points = tables.fold[points] if tables.simple[points].all() else None
-    else:
-        points = None
-    if points is None:  # the general case: the analyzer's own normalisation
-        points = np.frombuffer(normalise(text).encode("utf-32-le"), np.uint32)
-        points = np.where(points < 1 << 16, points, 0xFFFF)  # outside the BMP: neither CJK nor a word
-    codes = np.empty(0, np.int64)
+        if tables.simple[points].all():
+            points = tables.fold[points]
+            return points, points.tobytes().decode("utf-32-le")
+    normalised = normalise(text)  # the general case: the analyzer's own normalisation
+    points = np.frombuffer(normalised.encode("utf-32-le"), np.uint32)
+    return np.where(points < 1 << 16, points, 0xFFFF), normalised
+
+
+def _body_codes(text: str) -> tuple[np.ndarray, list[str]]:
+    """The body's tokens (`index_tokens(text, characters=False)`): CJK ones as codes, one entry per
+    occurrence, and the words."""
+    codes, _, words, _ = _codes(*_normalised(text))
+    return codes, words
+
+
+def _codes(points: np.ndarray, normalised: str) -> tuple[np.ndarray, np.ndarray, list[str], np.ndarray]:
+    """`_body_codes` of a text `_normalised` made already, with where each code's first character
+    and each word stand in it: (codes, their places, words, their places)."""
+    tables = _tables()
+    codes = places = np.empty(0, np.int64)
     cjk = tables.cjk[points]
     where = np.flatnonzero(cjk)
     if len(where):
@@ -179,29 +194,47 @@ def _body_codes(text: str) -> tuple[np.ndarray, list[str]]:
         alone[:-1] &= ~joined
         alone[1:] &= ~joined
         codes = np.concatenate((bigrams, chars[alone]))
+        places = np.concatenate((where[:-1][joined], where[alone]))
     words: list[str] = []
+    starts = np.empty(0, np.int64)
     kind = tables.word[points]
     if kind.any():
         edges = np.flatnonzero(np.diff(kind, prepend=np.int8(0), append=np.int8(0)))
         starts, ends = edges[:-1], edges[1:]
         keep = kind[starts] != 0
-        folded = points.tobytes().decode("utf-32-le")
-        words = [folded[a:b] for a, b in zip(starts[keep].tolist(), ends[keep].tolist())]
-    return codes, words
+        starts = starts[keep]
+        words = [normalised[a:b] for a, b in zip(starts.tolist(), ends[keep].tolist())]
+    return codes, places, words, starts
+
+
+_CODE_BITS = 40
+"""Room for a CJK code (32 bits) below a document's number, when a chunk's codes are counted together."""
+
+
+def _bodies(texts: list[str]) -> list[tuple[np.ndarray, np.ndarray, list[str], str]]:
+    """For each text, its `_body_codes` counted: (CJK codes in order, their counts, words, the text
+    as `analyzer.normalise` makes it). The texts of a chunk are coded in one pass, joined by line
+    breaks (which end every run and word): numpy's calls cost more than its work on one body."""
+    if not texts:
+        return []
+    normalised = [_normalised(text) for text in texts]
+    line_break = np.array([0x0A], np.uint32)
+    points = np.concatenate([part for text_points, _ in normalised for part in (text_points, line_break)])
+    codes, places, words, starts = _codes(points, "".join(text + "\n" for _, text in normalised))
+    firsts = np.cumsum([0] + [len(text) + 1 for _, text in normalised])  # where each text starts in `points`
+    keys, counts = np.unique((np.searchsorted(firsts, places, side="right") - 1) << _CODE_BITS | codes, return_counts=True)
+    bounds = np.searchsorted(keys >> _CODE_BITS, np.arange(len(texts) + 1)).tolist()
+    keys &= (1 << _CODE_BITS) - 1
+    found: list[list[str]] = [[] for _ in texts]
+    for word, number in zip(words, (np.searchsorted(firsts, starts, side="right") - 1).tolist()):
+        found[number].append(word)
+    return [
+        (keys[bounds[number] : bounds[number + 1]], counts[bounds[number] : bounds[number + 1]], found[number], normalised[number][1])
+        for number in range(len(texts))
+    ]
 
 
 # --- counting documents ----------------------------------------------------------------------
-
-
-def _split(counter: Counter) -> tuple[Counter, dict[int, int]]:
-    """(words with their counts, CJK token codes with theirs)."""
-    words, cjk = Counter(), {}
-    for token, count in counter.items():
-        if ord(token[0]) < 0x25CB:
-            words[token] = count
-        else:
-            cjk[ord(token) if len(token) == 1 else ord(token[0]) << 16 | ord(token[1])] = count
-    return words, cjk
 
 
 WORD_CODES = 1 << 32
@@ -255,12 +288,16 @@ class OrganMentions:
         for ending in sorted(endings):
             self._longer[ending[-3:]].append(ending)
         shortest = sorted(self._longer)
-        self._pattern = re.compile("(?=(" + "|".join(map(re.escape, shortest)) + "))") if shortest else None
+        # (the class of first characters first: most places are passed without trying each ending)
+        firsts = re.escape("".join(sorted({ending[0] for ending in shortest})))
+        self._pattern = re.compile(f"(?=[{firsts}])(?=(" + "|".join(map(re.escape, shortest)) + "))") if shortest else None
 
-    def tokens(self, document: Document) -> list[str]:
+    def tokens(self, document: Document, normalised_text: str | None = None) -> list[str]:
+        """`normalised_text`: the document's text as `analyzer.normalise` made it, when known."""
         if self._pattern is None:
             return []
-        text = exact_key(document.title) + "\u0002" + exact_key(document.text)
+        body = exact_key(document.text) if normalised_text is None else normalised_key(normalised_text)
+        text = exact_key(document.title) + "\u0002" + body
         found = {match.group(1) for match in self._pattern.finditer(text)}
         return [MENTION + ending for short in sorted(found) for ending in self._longer[short] if ending in text]
 
@@ -268,41 +305,54 @@ class OrganMentions:
 
 def count_chunk(documents: list[Document], mentions: OrganMentions | None = None) -> ChunkCounts:
     """Count the tokens of each document's fields (its `text` filled), and with `mentions`, the
-    organs each names whole (field MENTIONS)."""
+    organs each names whole (field MENTIONS). A field's rows are its CJK tokens, then its words,
+    each in the order first met."""
     if len(documents) > CHUNK_DOCUMENTS:
         raise ValueError(f"a chunk counts at most {CHUNK_DOCUMENTS} documents")
     words: dict[str, int] = {}
     parts: list[np.ndarray] = []
+    short: list[int] = []
+    """Rows of the short fields since the last body, packed one by one: a title has a few dozen
+    tokens, too few to pay for numpy's calls."""
     overflow: dict[int, int] = {}
     size = 0
+    bodies = _bodies([document.text for document in documents])
     for number, document in enumerate(documents):
+        body_codes, body_counts, body_words, body = bodies[number]
         texts = list(field_texts(document).values())
         if mentions is not None:
-            texts.append(mentions.tokens(document))
+            texts.append(mentions.tokens(document, body))  # (the body normalised once for both)
         for field, text in enumerate(texts):
-            if field == MENTIONS:
-                counter, unique, counts = Counter(text), np.empty(0, np.int64), np.empty(0, np.int64)
-            elif field == BODY:
-                codes, found = _body_codes(text)
-                counter = Counter(found)
-                unique, counts = np.unique(codes, return_counts=True) if len(codes) else (codes, codes)
-            else:
-                counter, cjk = _split(token_counter(text))
-                unique = np.fromiter(cjk, np.int64, len(cjk))
-                counts = np.fromiter(cjk.values(), np.int64, len(cjk))
-            if counter:
-                word_codes = [WORD_CODES + words.setdefault(word, len(words)) for word in counter]
-                unique = np.concatenate((unique, np.array(word_codes, np.int64)))
-                counts = np.concatenate((counts, np.fromiter(counter.values(), np.int64, len(counter))))
-            if not len(unique):
+            head = (number << (FIELD_BITS + COUNT_BITS)) | (field << COUNT_BITS)
+            if field == BODY:
+                unique, counts, counter = body_codes, body_counts, Counter(body_words)
+                if counter:
+                    word_codes = [WORD_CODES + words.setdefault(word, len(words)) for word in counter]
+                    unique = np.concatenate((unique, np.array(word_codes, np.int64)))
+                    counts = np.concatenate((counts, np.fromiter(counter.values(), np.int64, len(counter))))
+                if not len(unique):
+                    continue
+                big = counts > COUNT_LIMIT
+                if big.any():
+                    for at in np.flatnonzero(big).tolist():
+                        overflow[size + at] = int(counts[at])
+                    counts = np.where(big, 0, counts)
+                if short:
+                    parts.append(np.array(short, np.int64))
+                    short = []
+                parts.append((unique << _CHUNK_CODE_SHIFT) | head | counts)
+                size += len(unique)
                 continue
-            big = counts > COUNT_LIMIT
-            if big.any():
-                for at in np.flatnonzero(big).tolist():
-                    overflow[size + at] = int(counts[at])
-                counts = np.where(big, 0, counts)
-            parts.append((unique << _CHUNK_CODE_SHIFT) | (number << (FIELD_BITS + COUNT_BITS)) | (field << COUNT_BITS) | counts)
-            size += len(unique)
+            cjk, found = ([], text) if field == MENTIONS else _short_tokens(text)
+            coded = list(Counter(cjk).items()) + [(WORD_CODES + words.setdefault(word, len(words)), count) for word, count in Counter(found).items()]
+            for code, count in coded:
+                if count > COUNT_LIMIT:
+                    overflow[size] = count
+                    count = 0
+                short.append((code << _CHUNK_CODE_SHIFT) | head | count)
+                size += 1
+    if short:
+        parts.append(np.array(short, np.int64))
     rows = np.concatenate(parts).view(np.uint64) if parts else np.empty(0, np.uint64)
     return ChunkCounts(rows, list(words), overflow)
 
