@@ -10,7 +10,6 @@ build follows and writes `build/` as `govsite build` would; nothing here writes 
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,15 +34,14 @@ class QuickPage:
     data: bytes
     source: Path
     """The document file it was made from."""
-    digest: bytes
-    """The sha256 of the file's bytes it was made from: a build that read the same bytes makes this page too."""
 
     def seen_by(self, started_ns: int) -> bool:
-        """Whether a build that started at `started_ns` (time.time_ns()) read the bytes this page was
-        made from: the file has them, and was last written before the build began (or is gone)."""
+        """Whether a build that started at `started_ns` (time.time_ns()) read the file as it is now,
+        so that its page replaces this one: the file was last written before the build began (or is
+        gone). The bytes may be newer than this page's (saved again, with no quick page for that
+        save): then the build's page differs, and open copies reload."""
         try:
-            stat = self.source.stat()
-            return stat.st_mtime_ns < started_ns and hashlib.sha256(self.source.read_bytes()).digest() == self.digest
+            return self.source.stat().st_mtime_ns < started_ns
         except OSError:
             return True
 
@@ -124,4 +122,4 @@ class QuickPages:
         title = self._titles[old.source]
         title = document.title + title[len(old.title) :] if title.startswith(old.title) else document.title  # (a 文号 after a shared title)
         output = render_page(self._environment, document_page(document, self.site, title))
-        return output.path, QuickPage(output.data, path, hashlib.sha256(data).digest())
+        return output.path, QuickPage(output.data, path)
