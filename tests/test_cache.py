@@ -409,18 +409,18 @@ def test_a_token_gaining_a_block_moves_the_blocks_after_it_and_equals_a_build_fr
     assert index_paths[::2] == ["full", "update"]  # (each check builds from scratch too)
 
 
-def test_an_added_document_indexes_every_token_again(tmp_path, small_blocks, index_paths):
+@pytest.mark.parametrize(
+    "files",
+    [
+        {"zcwj/new.md": document(title="关于第99项工作的通知", date="2024-06-01", body="通知正文" * 30 + "\n")},
+        {"zcwj/doc-7.md": document(title="关于第7项工作的通知", date="2017-05-08", body="通知正文" * 60 + "\n")},
+    ],
+    ids=["an added document", "an edit that moves an average"],
+)
+def test_a_change_of_the_document_count_or_an_average_indexes_every_token_again(tmp_path, small_blocks, index_paths, files):
     site = blocked_site(tmp_path)
     site.check()
-    site.write({"zcwj/new.md": document(title="关于第99项工作的通知", date="2024-06-01", body="通知正文" * 30 + "\n")})
-    site.check()
-    assert index_paths[::2] == ["full", "full"]  # (each check builds from scratch too)
-
-
-def test_an_edit_that_moves_an_average_indexes_every_token_again(tmp_path, small_blocks, index_paths):
-    site = blocked_site(tmp_path)
-    site.check()
-    site.write({"zcwj/doc-7.md": document(title="关于第7项工作的通知", date="2017-05-08", body="通知正文" * 60 + "\n")})
+    site.write(files)
     site.check()
     assert index_paths[::2] == ["full", "full"]  # (each check builds from scratch too)
 

@@ -378,22 +378,14 @@ class _Postings:
                 )
             )
         buckets: list[dict[str, list]] = [{} for _ in range(bucket_count)]
-        blocks: list[bytes] = []
-        for result in run(score_slice, jobs):
-            for bucket, token, entry in result.entries:
-                buckets[bucket][token] = entry
-            for path, digest, data, written in result.blocks:
-                if data is not None:
-                    sink.put(path, data)
-                else:
-                    sink.record(path, digest, written=written)
-                blocks.append(digest)
+        blocks: dict[str, bytes] = {}
+        _take(run(score_slice, jobs), sink, buckets, blocks)
         digests = []
         for number, bucket in enumerate(buckets):
             data = _json(bucket)
             sink.put(_shard_path(number), data)
             digests.append(hashlib.sha256(data).digest())
-        digests += blocks
+        digests += blocks.values()
         blocked = tuple((self.tokens[t], int(blocks_of[t])) for t in np.flatnonzero(blocks_of).tolist())
         return Shards("", bucket_count, len(digests), _folder_name("s/", digests), totals=totals, small_size=small_size, blocked=blocked)
 
@@ -602,15 +594,7 @@ def _update(counts: TokenCounts, documents: list[Document], previous: Shards, si
             )
         )
     digests: dict[str, bytes] = {}
-    for result in (run if len(jobs) > 1 else map)(score_slice, jobs):
-        for bucket, token, entry in result.entries:
-            rewritten[bucket][token] = entry
-        for path, digest, data, written in result.blocks:
-            if data is not None:
-                sink.put(path, data)
-            else:
-                sink.record(path, digest, written=written)
-            digests[path] = digest
+    _take((run if len(jobs) > 1 else map)(score_slice, jobs), sink, rewritten, digests)
     for bucket, entries in rewritten.items():
         data = _json({token: entries[token] for token in sorted(entries)})
         sink.put(_shard_path(bucket), data)
@@ -632,6 +616,21 @@ def _first_blocks(blocked, bucket_count: int) -> dict[str, int]:
         first[token] = number
         number += blocks
     return first
+
+
+def _take(results, sink: Sink, buckets, blocks: dict[str, bytes]) -> None:
+    """Merge scored slices (`SliceResult`s): each entry into its bucket (`buckets[number]`, a dict
+    of token → entry), each block written through the sink or recorded there (a scorer wrote it or
+    the output folder holds it), its digest in `blocks` by path, in the order met."""
+    for result in results:
+        for bucket, token, entry in result.entries:
+            buckets[bucket][token] = entry
+        for path, digest, data, written in result.blocks:
+            if data is not None:
+                sink.put(path, data)
+            else:
+                sink.record(path, digest, written=written)
+            blocks[path] = digest
 
 
 class _Decoder:
