@@ -93,3 +93,16 @@ def test_each_document_has_its_own_row_the_same_in_every_list_that_shows_it(buil
         [row] = rows[f"/zcwj/{name}/"]
         assert lxml.html.fromstring(row).xpath("string(a)") == title
     assert "测政发" in rows["/zcwj/a/"].pop() and "测政发" not in rows["/zcwj/b/"].pop()
+
+
+def test_html_in_a_body_is_shown_as_text_never_as_markup(build_site):
+    """document.html puts the rendered body in with `| safe`: Markdown with raw HTML off must leave
+    nothing of the author's text that a browser would run or load."""
+    body = ('<script>alert(1)</script>\n\n段落<img src=x onerror="alert(2)">结束。\n\n'
+            '[点这里](javascript:alert(3)) 和 <a href="https://example.com">链接</a>\n')
+    site = build_site({"zcwj/a.md": document(title="甲", body=body)})
+    page = site.html("zcwj/a/")
+    main = page.xpath("//main")[0]
+    assert main.xpath(".//script") == [] and main.xpath(".//img") == []
+    assert main.xpath(".//a[starts-with(@href, 'javascript')]") == [] and main.xpath(".//a[@href='https://example.com']") == []
+    assert "<script>alert(1)</script>" in main.text_content() and 'onerror="alert(2)"' in main.text_content()
